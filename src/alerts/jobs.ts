@@ -1,0 +1,82 @@
+import type { Db } from '../db/types.ts'
+import { enqueuePushToOperators, enqueueSms } from '../notify/outbox.ts'
+import type { Sql } from 'postgres'
+import { insertEvent } from './queries.ts'
+
+// Scheduled work on alerts. Both are safe on several instances at once: escalation
+// locks the rows it takes (SKIP LOCKED), erasure is idempotent.
+
+interface DueRow {
+  id: string
+  network_id: string
+  slug: string
+  locale: string
+  sms_number: string | null
+  oncall_sms_number: string | null
+  lat: number | null
+  lon: number | null
+  created_at: Date
+}
+
+// Alerts nobody acknowledged within the network's delay: operators are pushed again
+// and the on-call phone gets an SMS. Returns the escalated alerts' network ids.
+export async function escalateDue(sql: Sql, now: Date): Promise<{ id: string; network_id: string }[]> {
+  return sql.begin(async (tx) => {
+    const due = await tx<DueRow[]>`
+      select a.id, a.network_id, n.slug, n.locale, n.sms_number, n.oncall_sms_number,
+        st_y(a.location::geometry) as lat, st_x(a.location::geometry) as lon, a.created_at
+      from alerts a join networks n on n.id = a.network_id
+      where a.status = 'open' and a.escalated_at is null
+        and a.created_at <= ${now}::timestamptz - make_interval(secs => n.escalation_delay_s)
+      order by a.created_at
+      for update of a skip locked
+      limit 100`
+    for (const a of due) {
+      await tx`update alerts set escalated_at = ${now} where id = ${a.id}`
+      await insertEvent(tx, { alertId: a.id, networkId: a.network_id, kind: 'escalated', from: 'open', to: 'open', actor: { role: 'system', tokenId: null, placeId: null } }, now)
+      const location = a.lat === null ? null : { lat: a.lat, lon: a.lon }
+      const payload = { type: 'escalation', alert_id: a.id, network: a.slug, status: 'open', location, created_at: a.created_at.toISOString() }
+      await enqueuePushToOperators(tx, { networkId: a.network_id, alertId: a.id, payload: { ...payload, audience: 'operator' } }, now)
+      if (a.oncall_sms_number && a.sms_number) {
+        await enqueueSms(tx, { networkId: a.network_id, alertId: a.id, payload: { from: a.sms_number, type: 'escalation' } }, a.oncall_sms_number, escalationText(a, now), now)
+      }
+    }
+    return due.map(({ id, network_id }) => ({ id, network_id }))
+  })
+}
+
+function escalationText(a: DueRow, now: Date) {
+  const minutes = Math.max(1, Math.round((now.getTime() - a.created_at.getTime()) / 60_000))
+  const where = a.lat === null ? '' : ` https://www.openstreetmap.org/?mlat=${a.lat.toFixed(5)}&mlon=${a.lon!.toFixed(5)}`
+  const id = a.id.slice(0, 8)
+  return a.locale === 'en'
+    ? `halte: alert ${id} unacknowledged for ${minutes} min.${where}`
+    : `halte : alerte ${id} sans prise en charge depuis ${minutes} min.${where}`
+}
+
+// After the network's retention period precise data goes: the location is coarsened to
+// a ~1 km grid, message and phone are deleted, the number leaves the outbox too.
+// The alert row, its status and its events stay, so counts survive.
+export async function eraseExpired(sql: Sql, now: Date): Promise<number> {
+  return sql.begin(async (tx: Db) => {
+    const erased = await tx<{ id: string }[]>`
+      update alerts a set
+        location = case when a.location is null then null
+                   else st_snaptogrid(a.location::geometry, 0.01)::geography end,
+        accuracy_m = null, message = null, phone = null, phone_hash = null, erased_at = ${now}
+      from networks n
+      where n.id = a.network_id and a.erased_at is null
+        and a.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)
+      returning a.id`
+    const ids = erased.map((r) => r.id)
+    if (ids.length) {
+      await tx`update outbox set to_number = null, payload = payload - 'message' - 'location' - 'body'
+               where alert_id = any(${ids}::uuid[])`
+      await tx`delete from push_subscriptions where alert_id = any(${ids}::uuid[])`
+      await tx`update alert_events set note = null where alert_id = any(${ids}::uuid[])`
+    }
+    await tx`delete from rate_limits where window_start < ${now}::timestamptz - interval '1 day'`
+    await tx`delete from sms_inbound where received_at < ${now}::timestamptz - interval '2 days'`
+    return ids.length
+  })
+}

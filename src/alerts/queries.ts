@@ -1,0 +1,188 @@
+import type { Db } from '../db/types.ts'
+import { point } from '../places/queries.ts'
+
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved' | 'cancelled' | 'false_alarm'
+
+export interface AlertRow {
+  id: string
+  network_id: string
+  status: AlertStatus
+  source: 'web' | 'sms'
+  lat: number | null
+  lon: number | null
+  accuracy_m: number | null
+  message: string | null
+  phone: string | null
+  created_at: Date
+  updated_at: Date
+  escalated_at: Date | null
+  erased_at: Date | null
+}
+
+export interface Actor {
+  role: string
+  tokenId: string | null
+  placeId: string | null
+}
+
+const alertColumns = (sql: Db) => sql`
+  a.id, a.network_id, a.status, a.source,
+  st_y(a.location::geometry) as lat, st_x(a.location::geometry) as lon,
+  a.accuracy_m, a.message, a.phone, a.created_at, a.updated_at, a.escalated_at, a.erased_at`
+
+export interface NewAlert {
+  id?: string
+  source: 'web' | 'sms'
+  lat: number | null
+  lon: number | null
+  accuracyM: number | null
+  message: string | null
+  phone: string | null
+  phoneHash: string | null
+  accessTokenHash: string | null
+}
+
+export async function insertAlert(
+  sql: Db,
+  a: NewAlert & { networkId: string },
+  now: Date,
+): Promise<{ id: string }> {
+  const location = a.lat === null || a.lon === null ? null : point(sql, a.lat, a.lon)
+  const [row] = await sql<{ id: string }[]>`
+    insert into alerts (id, network_id, source, location, accuracy_m, message, phone, phone_hash, access_token_hash, created_at, updated_at)
+    values (${a.id ?? crypto.randomUUID()}, ${a.networkId}, ${a.source}, ${location}, ${a.accuracyM}, ${a.message}, ${a.phone}, ${a.phoneHash},
+            ${a.accessTokenHash}, ${now}, ${now})
+    returning id`
+  return row!
+}
+
+export async function insertEvent(
+  sql: Db,
+  e: { alertId: string; networkId: string; kind: string; from: AlertStatus | null; to: AlertStatus; actor: Actor; note?: string | null },
+  now: Date,
+) {
+  await sql`
+    insert into alert_events (alert_id, network_id, kind, from_status, to_status, actor_role, actor_token_id, actor_place_id, note, at)
+    values (${e.alertId}, ${e.networkId}, ${e.kind}, ${e.from}, ${e.to}, ${e.actor.role}, ${e.actor.tokenId},
+            ${e.actor.placeId}, ${e.note ?? null}, ${now})`
+}
+
+export async function findAlert(sql: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<AlertRow | null> {
+  const [row] = opts.forUpdate
+    ? await sql<AlertRow[]>`select ${alertColumns(sql)} from alerts a where a.id = ${id} for update`
+    : await sql<AlertRow[]>`select ${alertColumns(sql)} from alerts a where a.id = ${id}`
+  return row ?? null
+}
+
+export async function findAlertByAccessToken(sql: Db, id: string, tokenHash: string): Promise<boolean> {
+  const [row] = await sql`select 1 from alerts where id = ${id} and access_token_hash = ${tokenHash}`
+  return row !== undefined
+}
+
+export async function setStatus(sql: Db, id: string, status: AlertStatus, now: Date) {
+  await sql`update alerts set status = ${status}, updated_at = ${now} where id = ${id}`
+}
+
+export async function listAlerts(sql: Db, networkId: string, statuses: AlertStatus[], limit: number) {
+  return sql<AlertRow[]>`
+    select ${alertColumns(sql)} from alerts a
+    where a.network_id = ${networkId} and a.status = any(${statuses}::text[])
+    order by a.created_at desc limit ${limit}`
+}
+
+export interface EventRow {
+  id: string
+  alert_id: string
+  kind: string
+  from_status: string | null
+  to_status: string
+  actor_role: string
+  actor_place_id: string | null
+  note: string | null
+  at: Date
+}
+
+export async function alertEvents(sql: Db, alertId: string) {
+  return sql<EventRow[]>`
+    select id::text, alert_id, kind, from_status, to_status, actor_role, actor_place_id, note, at
+    from alert_events where alert_id = ${alertId} order by id`
+}
+
+export async function networkEventsAfter(sql: Db, networkId: string, after: string | null, limit: number) {
+  return sql<(EventRow & { alert: AlertRow })[]>`
+    select e.id::text, e.alert_id, e.kind, e.from_status, e.to_status, e.actor_role, e.actor_place_id, e.note, e.at,
+      (select row_to_json(x) from (select ${alertColumns(sql)} from alerts a where a.id = e.alert_id) x) as alert
+    from alert_events e
+    where e.network_id = ${networkId} and e.id > ${after ?? '0'}::bigint
+    order by e.id limit ${limit}`
+}
+
+export async function insertRecipients(sql: Db, alertId: string, places: { id: string; distance_m: number }[]) {
+  if (!places.length) return
+  const rows = places.map((p) => ({ alert_id: alertId, place_id: p.id, distance_m: Math.round(p.distance_m) }))
+  await sql`insert into alert_recipients ${sql(rows)} on conflict do nothing`
+}
+
+export async function isRecipient(sql: Db, alertId: string, placeId: string) {
+  const [row] = await sql`select 1 from alert_recipients where alert_id = ${alertId} and place_id = ${placeId}`
+  return row !== undefined
+}
+
+export async function auditRead(sql: Db, r: { networkId: string; alertId: string | null; actor: Actor; what: string }, now: Date) {
+  await sql`
+    insert into alert_reads (network_id, alert_id, actor_role, actor_token_id, what, at)
+    values (${r.networkId}, ${r.alertId}, ${r.actor.role}, ${r.actor.tokenId}, ${r.what}, ${now})`
+}
+
+export interface IdempotencyRow {
+  body_hash: string
+  alert_id: string
+  sealed_token: string
+}
+
+export async function findIdempotency(sql: Db, networkId: string, keyHash: string) {
+  const [row] = await sql<IdempotencyRow[]>`
+    select body_hash, alert_id, sealed_token from alert_idempotency where network_id = ${networkId} and key_hash = ${keyHash}`
+  return row ?? null
+}
+
+// false when another request holding the same key committed first.
+export async function insertIdempotency(
+  sql: Db,
+  r: { networkId: string; keyHash: string; bodyHash: string; alertId: string; sealedToken: string },
+  now: Date,
+) {
+  const rows = await sql`
+    insert into alert_idempotency (network_id, key_hash, body_hash, alert_id, sealed_token, created_at)
+    values (${r.networkId}, ${r.keyHash}, ${r.bodyHash}, ${r.alertId}, ${r.sealedToken}, ${now})
+    on conflict do nothing returning 1`
+  return rows.length === 1
+}
+
+export async function insertSubscription(
+  sql: Db,
+  s: { networkId: string; owner: 'place' | 'operator' | 'alert'; placeId?: string | null; tokenId?: string | null; alertId?: string | null },
+  sub: { endpoint: string; keys: { p256dh: string; auth: string } },
+  now: Date,
+) {
+  // A browser re-subscribing with the same endpoint moves it to its new owner.
+  const [row] = await sql<{ id: string }[]>`
+    insert into push_subscriptions (network_id, owner, place_id, token_id, alert_id, endpoint, p256dh, auth, created_at)
+    values (${s.networkId}, ${s.owner}, ${s.placeId ?? null}, ${s.tokenId ?? null}, ${s.alertId ?? null},
+            ${sub.endpoint}, ${sub.keys.p256dh}, ${sub.keys.auth}, ${now})
+    on conflict (endpoint) do update set network_id = excluded.network_id, owner = excluded.owner,
+      place_id = excluded.place_id, token_id = excluded.token_id, alert_id = excluded.alert_id,
+      p256dh = excluded.p256dh, auth = excluded.auth, created_at = excluded.created_at
+    returning id`
+  return row!
+}
+
+// Fixed window counter; returns the hits in the current window including this one.
+export async function hitRateLimit(sql: Db, bucket: string, windowS: number, now: Date) {
+  const start = new Date(Math.floor(now.getTime() / (windowS * 1000)) * windowS * 1000)
+  const [row] = await sql<{ hits: number }[]>`
+    insert into rate_limits (bucket, window_start, hits) values (${bucket}, ${start}, 1)
+    on conflict (bucket, window_start) do update set hits = rate_limits.hits + 1
+    returning hits`
+  return { hits: row!.hits, resetAt: new Date(start.getTime() + windowS * 1000) }
+}

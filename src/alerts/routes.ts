@@ -1,0 +1,306 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { Principal } from '../auth/principal.ts'
+import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { HalteError } from '../errors.ts'
+import type { AppEnv } from '../http/env.ts'
+import { bearer, json, jsonBody, pick } from '../http/responses.ts'
+import { createRouter } from '../http/router.ts'
+import { findNetworkById } from '../networks/queries.ts'
+import { loadNetwork } from '../networks/routes.ts'
+import { slugSchema } from '../networks/schemas.ts'
+import { nearestPlaces } from '../places/nearest.ts'
+import { nearestFeature } from '../places/present.ts'
+import { EMERGENCY } from '../places/schemas.ts'
+import { cursorStream } from '../realtime/sse.ts'
+import type { Services } from '../services.ts'
+import { alertView } from './present.ts'
+import {
+  type Actor,
+  alertEvents,
+  auditRead,
+  findAlert,
+  findAlertByAccessToken,
+  findIdempotency,
+  insertIdempotency,
+  insertSubscription,
+  isRecipient,
+  listAlerts,
+  networkEventsAfter,
+} from './queries.ts'
+import { checkRate } from './rate.ts'
+import { ALERT_STATUSES, alertCreatedSchema, alertSchema, createAlertSchema, transitionSchema } from './schemas.ts'
+import { canonical, seal, sha256Hex, unseal } from './secrets.ts'
+import { registerAlertSettings } from './settings.ts'
+import { createAlert, transition } from './service.ts'
+
+const slugParams = z.object({ slug: slugSchema })
+const idParams = z.object({ id: z.uuid() })
+const accessHeaders = z.object({ 'x-access-token': z.string().max(200).optional() })
+const accessQuery = z.object({ access_token: z.string().max(200).optional() })
+
+export const alertChannel = (networkId: string) => `alerts:${networkId}`
+
+function newAccessToken() {
+  const bytes = crypto.getRandomValues(new Uint8Array(32))
+  return `alert_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`
+}
+
+export function alertsApp(s: Services) {
+  const app = createRouter()
+  const afterCommit = async (networkId: string, alertId: string) => {
+    s.wakeOutbox?.()
+    await s.signal?.publish(alertChannel(networkId), alertId).catch(() => {})
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/networks/{slug}/alerts',
+      tags: ['alerts'],
+      summary: 'Raise an alert (public). Answered only once stored; honours Idempotency-Key',
+      request: {
+        params: slugParams,
+        headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
+        body: jsonBody(createAlertSchema),
+      },
+      responses: { 201: json(alertCreatedSchema, 'Alert stored'), ...pick(400, 404, 409, 415) },
+    }),
+    async (c) => {
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      const body = c.req.valid('json')
+      const key = c.req.valid('header')['idempotency-key']
+      const now = s.clock.now()
+      const bodyHash = await sha256Hex(canonical(body))
+      const keyHash = key ? await sha256Hex(`${network.id}:${key}`) : null
+      const replay = async () => {
+        const found = keyHash ? await findIdempotency(s.sql, network.id, keyHash) : null
+        if (!found) return null
+        if (found.body_hash !== bodyHash) {
+          throw new HalteError(409, 'idempotency_key_reused', {
+            fr: 'Cette clé Idempotency-Key a déjà servi pour une autre alerte. En danger : 17, 112, SMS 114.',
+            en: 'This Idempotency-Key was already used for another alert. In danger: 17, 112, SMS 114.',
+          }, { extra: { emergency: EMERGENCY } })
+        }
+        return { id: found.alert_id, token: await unseal(key!, found.sealed_token) }
+      }
+      let created = await replay()
+      if (created) c.header('Idempotent-Replayed', 'true')
+      else {
+        await checkRate(s, `alert-ip:${network.id}:${clientAddress(c)}`, 20, 600, now)
+        const token = newAccessToken()
+        const id = crypto.randomUUID()
+        // The key is claimed first: a concurrent request with the same key waits on it,
+        // then finds it taken and answers as the first one did.
+        const committed = await s.sql.begin(async (tx) => {
+          if (keyHash && !(await insertIdempotency(tx, { networkId: network.id, keyHash, bodyHash, alertId: id, sealedToken: await seal(key!, token) }, now))) {
+            return false
+          }
+          await createAlert(
+            tx,
+            network,
+            {
+              id,
+              source: 'web',
+              lat: body.location.lat,
+              lon: body.location.lon,
+              accuracyM: body.location.accuracy_m ?? null,
+              message: body.message ?? null,
+              phone: null,
+              phoneHash: null,
+              accessTokenHash: await sha256Hex(token),
+            },
+            { role: 'public', tokenId: null, placeId: null },
+            now,
+            s.config.PUBLIC_BASE_URL,
+          )
+          if (body.push_subscription) {
+            await insertSubscription(tx, { networkId: network.id, owner: 'alert', alertId: id }, body.push_subscription, now)
+          }
+          return true
+        })
+        created = committed ? { id, token } : (await replay())!
+        await afterCommit(network.id, created.id)
+      }
+      const nearest = await nearestPlaces(s.sql, network, {
+        lat: body.location.lat,
+        lon: body.location.lon,
+        at: now,
+        limit: 3,
+        openOnly: true,
+        features: [],
+        radiusM: network.search_radius_m,
+      })
+      const alert = (await findAlert(s.sql, created.id))!
+      return c.json(
+        {
+          id: created.id,
+          status: alert.status,
+          access_token: created.token,
+          nearest: nearest.map((p) => nearestFeature(p, network.timezone)),
+          emergency: EMERGENCY,
+        },
+        201,
+      )
+    },
+  )
+
+  // Who may see or act on an alert: its requester (access token), the network's
+  // operators, and for acknowledge/resolve the partners that were notified.
+  const authorise = async (c: Context<AppEnv>, id: string, allow: { requester?: boolean; partner?: boolean; operator?: boolean }) => {
+    const alert = await findAlert(s.sql, id)
+    if (!alert) throw new HalteError(404, 'not_found', { fr: 'Alerte introuvable.', en: 'No such alert.' })
+    const network = (await findNetworkById(s.sql, alert.network_id))!
+    const who = c.get('principal')
+    const access = c.req.header('x-access-token') ?? c.req.query('access_token')
+    if (allow.requester && access && (await findAlertByAccessToken(s.sql, id, await sha256Hex(access)))) {
+      return { alert, network, actor: { role: 'requester', tokenId: null, placeId: null } as Actor, operator: false }
+    }
+    if (!who && !access) requirePrincipal(who, ['operator'])
+    if (!who) throw new HalteError(403, 'forbidden', { fr: 'Jeton d’accès invalide pour cette alerte.', en: 'Wrong access token for this alert.' })
+    const roles = [...(allow.operator ? (['admin', 'operator'] as const) : []), ...(allow.partner ? (['partner'] as const) : [])]
+    const p: Principal = requirePrincipal(who, roles)
+    requireNetwork(p, alert.network_id)
+    if (p.role === 'partner' && !(p.placeId && (await isRecipient(s.sql, id, p.placeId)))) {
+      throw new HalteError(403, 'forbidden', {
+        fr: 'Votre lieu n’a pas été prévenu de cette alerte.',
+        en: 'Your place was not notified of this alert.',
+      })
+    }
+    return { alert, network, actor: { role: p.role, tokenId: p.tokenId, placeId: p.placeId } as Actor, operator: p.role !== 'partner' }
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alerts/{id}',
+      tags: ['alerts'],
+      summary: 'One alert and its history (its access token in X-Access-Token, or an operator)',
+      security: bearer,
+      request: { params: idParams, headers: accessHeaders, query: accessQuery },
+      responses: { 200: json(alertSchema, 'The alert'), ...pick(401, 403, 404) },
+    }),
+    async (c) => {
+      const { alert, network, actor, operator } = await authorise(c, c.req.valid('param').id, { requester: true, operator: true })
+      if (operator) await auditRead(s.sql, { networkId: network.id, alertId: alert.id, actor, what: 'alert' }, s.clock.now())
+      return c.json(alertView(alert, network.timezone, await alertEvents(s.sql, alert.id)), 200)
+    },
+  )
+
+  for (const action of ['acknowledge', 'resolve', 'cancel'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/alerts/{id}/${action}`,
+        tags: ['alerts'],
+        summary:
+          action === 'cancel'
+            ? 'Cancel an alert (its access token in X-Access-Token)'
+            : `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert (operator, or a notified partner)`,
+        security: bearer,
+        request: {
+          params: idParams,
+          headers: accessHeaders,
+          query: accessQuery,
+          body: { required: false, content: { 'application/json': { schema: transitionSchema } } },
+        },
+        responses: { 200: json(alertSchema, 'Recorded'), ...pick(400, 401, 403, 404, 409) },
+      }),
+      async (c) => {
+        const id = c.req.valid('param').id
+        const { network, actor } = await authorise(
+          c,
+          id,
+          action === 'cancel' ? { requester: true } : { operator: true, partner: true },
+        )
+        const body = (c.req.valid('json') as z.infer<typeof transitionSchema> | undefined) ?? {}
+        const now = s.clock.now()
+        await s.sql.begin((tx) =>
+          transition(tx, network, id, action, actor, now, { note: body.note ?? null, falseAlarm: body.false_alarm === true }),
+        )
+        await afterCommit(network.id, id)
+        return c.json(alertView((await findAlert(s.sql, id))!, network.timezone, await alertEvents(s.sql, id)), 200)
+      },
+    )
+  }
+
+  const operatorOf = async (c: Context<AppEnv>, slug: string) => {
+    const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
+    const network = await loadNetwork(s.sql, slug)
+    requireNetwork(who, network.id)
+    return { network, actor: { role: who.role, tokenId: who.tokenId, placeId: null } as Actor }
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/alerts',
+      tags: ['alerts'],
+      summary: 'Alerts by status, newest first (operator)',
+      security: bearer,
+      request: {
+        params: slugParams,
+        query: z.object({
+          status: z
+            .string()
+            .optional()
+            .transform((v) => (v ? v.split(',') : ['open', 'acknowledged']))
+            .pipe(z.array(z.enum(ALERT_STATUSES))),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+      },
+      responses: { 200: json(z.object({ alerts: z.array(alertSchema) }), 'Alerts'), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { network, actor } = await operatorOf(c, c.req.valid('param').slug)
+      const { status, limit } = c.req.valid('query')
+      const rows = await listAlerts(s.sql, network.id, status, limit)
+      await auditRead(s.sql, { networkId: network.id, alertId: null, actor, what: `list:${status.join(',')}` }, s.clock.now())
+      return c.json({ alerts: rows.map((a) => alertView(a, network.timezone)) }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/alerts/stream',
+      tags: ['alerts'],
+      summary: 'Live alert events (operator, SSE events `alert`, resumes from Last-Event-ID)',
+      security: bearer,
+      request: { params: slugParams },
+      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 404) },
+    }),
+    async (c) => {
+      const { network, actor } = await operatorOf(c, c.req.valid('param').slug)
+      await auditRead(s.sql, { networkId: network.id, alertId: null, actor, what: 'stream' }, s.clock.now())
+      return cursorStream(c, {
+        signal: s.signal,
+        channel: alertChannel(network.id),
+        read: async (after) => {
+          // The stream waits for the next signal after a read: hand it the whole backlog.
+          const rows = []
+          let cursor = after && /^\d{1,18}$/.test(after) ? after : null
+          for (let page = 0; page < 20; page++) {
+            const got = await networkEventsAfter(s.sql, network.id, cursor, 250)
+            rows.push(...got)
+            if (got.length < 250) break
+            cursor = got[got.length - 1]!.id
+          }
+          return rows.map((e) => ({
+            id: e.id,
+            event: 'alert',
+            data: { event: e.kind, from: e.from_status, to: e.to_status, by: e.actor_role, at: e.at, alert: alertView(e.alert, network.timezone) },
+          }))
+        },
+      }) as never
+    },
+  )
+
+  registerAlertSettings(app, s)
+  return app
+}
+
+// Behind the load balancer the client is the first X-Forwarded-For hop.
+export function clientAddress(c: Context<AppEnv>): string {
+  return c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? 'unknown'
+}

@@ -1,0 +1,64 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import type { AppEnv } from '../http/env.ts'
+import { bearer, json, jsonBody, pick } from '../http/responses.ts'
+import { loadNetwork } from '../networks/routes.ts'
+import { slugSchema } from '../networks/schemas.ts'
+import type { Services } from '../services.ts'
+
+const settingsSchema = z
+  .object({
+    escalation_delay_s: z.number().int().min(15).max(3600),
+    oncall_sms_number: z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164 number, e.g. +33381000000').nullable(),
+  })
+  .openapi('AlertSettings')
+
+// How a network escalates: after how long, and to which phone.
+export function registerAlertSettings(app: OpenAPIHono<AppEnv>, s: Services) {
+  const params = z.object({ slug: slugSchema })
+  const read = async (networkId: string) => {
+    const [row] = await s.sql<z.infer<typeof settingsSchema>[]>`
+      select escalation_delay_s, oncall_sms_number from networks where id = ${networkId}`
+    return row!
+  }
+  const operatorNetwork = async (p: Parameters<typeof requirePrincipal>[0], slug: string) => {
+    const who = requirePrincipal(p, ['admin', 'operator'])
+    const network = await loadNetwork(s.sql, slug)
+    requireNetwork(who, network.id)
+    return network
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/alert-settings',
+      tags: ['alerts'],
+      summary: 'Escalation delay and on-call phone (operator)',
+      security: bearer,
+      request: { params },
+      responses: { 200: json(settingsSchema, 'Settings'), ...pick(401, 403, 404) },
+    }),
+    async (c) => c.json(await read((await operatorNetwork(c.get('principal'), c.req.valid('param').slug)).id), 200),
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/networks/{slug}/alert-settings',
+      tags: ['alerts'],
+      summary: 'Change the escalation delay or on-call phone (operator)',
+      security: bearer,
+      request: { params, body: jsonBody(settingsSchema.partial().strict()) },
+      responses: { 200: json(settingsSchema, 'Settings'), ...pick(400, 401, 403, 404, 415) },
+    }),
+    async (c) => {
+      const network = await operatorNetwork(c.get('principal'), c.req.valid('param').slug)
+      const patch = c.req.valid('json')
+      const current = await read(network.id)
+      const next = { ...current, ...patch }
+      await s.sql`update networks set escalation_delay_s = ${next.escalation_delay_s},
+                  oncall_sms_number = ${next.oncall_sms_number}, updated_at = now() where id = ${network.id}`
+      return c.json(next, 200)
+    },
+  )
+}

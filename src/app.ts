@@ -1,0 +1,100 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import { alertsApp } from './alerts/routes.ts'
+import { authenticate } from './auth/middleware.ts'
+import { HalteError } from './errors.ts'
+import { renderDocs } from './http/docs.ts'
+import type { AppEnv } from './http/env.ts'
+import { Metrics } from './http/metrics.ts'
+import { observe } from './http/observe.ts'
+import { onError, onNotFound, payloadTooLarge } from './http/problem.ts'
+import { networksApp } from './networks/routes.ts'
+import { pushApp } from './notify/routes.ts'
+import { partnerApp } from './places/partner.ts'
+import { placesApp } from './places/routes.ts'
+import { driverApp } from './transit/driver-routes.ts'
+import { dropoffsApp } from './transit/dropoff-routes.ts'
+import { transitApp } from './transit/routes.ts'
+import type { Services } from './services.ts'
+import { smsApp } from './sms/routes.ts'
+
+export const VERSION = '0.1.0'
+
+// Builds the whole HTTP surface from injected services. Runtime-free on purpose: the
+// same app runs under @hono/node-server, in workerd, and in tests via app.request().
+export function createApp(s: Services, opts: { metrics?: Metrics } = {}) {
+  const metrics = opts.metrics ?? new Metrics()
+  const app = new OpenAPIHono<AppEnv>()
+
+  app.use(observe(s.logger, metrics))
+  const smallBody = bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw payloadTooLarge() } })
+  // GTFS zips of a whole network are megabytes; every other body stays small.
+  const gtfsBody = bodyLimit({ maxSize: 100 * 1024 * 1024, onError: () => { throw payloadTooLarge() } })
+  app.use('/v1/*', (c, next) => (c.req.path.endsWith('/gtfs') ? gtfsBody : smallBody)(c, next))
+  app.use('/v1/*', requireJsonBody)
+  app.use('/v1/*', authenticate(s))
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    await databaseAnswers(s)
+    return c.json({ status: 'ready' })
+  })
+  app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
+
+  app.route('/', networksApp(s))
+  app.route('/', placesApp(s))
+  app.route('/', partnerApp(s))
+  app.route('/', transitApp(s))
+  app.route('/', dropoffsApp(s))
+  app.route('/', driverApp(s))
+  app.route('/', alertsApp(s))
+  app.route('/', pushApp(s))
+  app.route('/', smsApp(s))
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  const docConfig = {
+    openapi: '3.1.0',
+    info: {
+      title: 'halte',
+      version: VERSION,
+      description:
+        'Refuges « Où est Angela ? », descente entre deux arrêts, alertes. En cas de danger : 17, 112, SMS 114.',
+    },
+  }
+  app.doc31('/openapi.json', docConfig)
+  app.get('/docs', (c) => c.html(renderDocs(app.getOpenAPI31Document(docConfig) as Parameters<typeof renderDocs>[0])))
+
+  app.notFound(onNotFound)
+  app.onError(onError)
+  return app
+}
+
+export type App = ReturnType<typeof createApp>
+
+async function databaseAnswers(s: Services) {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('readiness check timed out'), { code: 'ETIMEDOUT' })), 2000)
+  })
+  try {
+    await Promise.race([s.sql`select 1`, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+// Writes to /v1 carry JSON unless a route says otherwise (GTFS zips declare their own type).
+const requireJsonBody: Parameters<OpenAPIHono<AppEnv>['use']>[1] = async (c, next) => {
+  const method = c.req.method
+  const hasBody = c.req.header('content-length') !== undefined && c.req.header('content-length') !== '0'
+  if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && (hasBody || c.req.header('transfer-encoding'))) {
+    const type = c.req.header('content-type') ?? ''
+    if (!/^application\/(.+\+)?json\b/i.test(type) && !c.req.path.endsWith('/gtfs')) {
+      throw new HalteError(415, 'unsupported_media_type', {
+        fr: `Envoyez du JSON (Content-Type: application/json), pas « ${type || 'rien'} ».`,
+        en: `Send JSON (Content-Type: application/json), not "${type || 'nothing'}".`,
+      })
+    }
+  }
+  await next()
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod'
+
+// Configuration comes from the environment on Node and from bindings on Workers;
+// both hand a plain record to loadConfig, which validates it once at start-up.
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional()
+
+const urlText = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? undefined : v))
+    .optional()
+    .refine((v) => v === undefined || (URL.canParse(v) && protocols.includes(new URL(v).protocol)), {
+      message: `must be a URL (${protocols.join(' or ')})`,
+    })
+
+export const configSchema = z.object({
+  DATABASE_URL: urlText(['postgres:', 'postgresql:']),
+  HALTE_DATA_DIR: z.string().trim().min(1).default('./.halte'),
+  // A test or a hosted multi-tenant setup may keep halte's tables in its own schema.
+  HALTE_DB_SCHEMA: optionalText.refine((v) => v === undefined || /^[a-z_][a-z0-9_]{0,62}$/.test(v), {
+    message: 'must be a lower-case SQL identifier',
+  }),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  HALTE_ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters long',
+  }),
+  PUBLIC_BASE_URL: urlText(['http:', 'https:']),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  TWILIO_ACCOUNT_SID: optionalText,
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_API_URL: urlText(['http:', 'https:']),
+  VAPID_PUBLIC_KEY: optionalText,
+  VAPID_PRIVATE_KEY: optionalText,
+  VAPID_SUBJECT: optionalText,
+})
+
+export type Config = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      `Invalid configuration / configuration invalide:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`,
+    )
+    this.name = 'ConfigError'
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .filter((k) => env[k] !== undefined)
+      .map((k) => [k, env[k]]),
+  )
+  const parsed = configSchema.safeParse(known)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
+    )
+  }
+  return parsed.data
+}

@@ -1,0 +1,124 @@
+// One error type for the whole service. Every refusal a person can meet is a
+// HalteError with a stable `code`; the one onError in app.ts turns it into RFC 9457
+// problem+json in the caller's language (French first, English on request).
+
+export type Lang = 'fr' | 'en'
+
+export interface FieldError {
+  path: string
+  message: string
+}
+
+type Text = { fr: string; en: string }
+
+// Titles per code. A code is part of the public contract: never rename one.
+const TITLES: Record<string, Text> = {
+  validation_failed: { fr: 'Données invalides', en: 'Invalid input' },
+  malformed_json: { fr: 'JSON illisible', en: 'Malformed JSON' },
+  unsupported_media_type: { fr: 'Type de contenu non pris en charge', en: 'Unsupported content type' },
+  payload_too_large: { fr: 'Requête trop volumineuse', en: 'Payload too large' },
+  unauthorized: { fr: 'Authentification requise', en: 'Authentication required' },
+  invalid_token: { fr: 'Jeton invalide', en: 'Invalid token' },
+  forbidden: { fr: 'Accès refusé', en: 'Forbidden' },
+  wrong_network: { fr: 'Réseau non autorisé', en: 'Not allowed on this network' },
+  not_found: { fr: 'Introuvable', en: 'Not found' },
+  network_not_found: { fr: 'Réseau introuvable', en: 'Network not found' },
+  network_exists: { fr: 'Ce réseau existe déjà', en: 'Network already exists' },
+  sms_number_taken: { fr: 'Numéro SMS déjà utilisé', en: 'SMS number already in use' },
+  invalid_opening_hours: { fr: "Horaires d'ouverture invalides", en: 'Invalid opening hours' },
+  outside_network_area: { fr: 'Hors du territoire du réseau', en: 'Outside the network area' },
+  invalid_transition: { fr: 'Changement d’état impossible', en: 'Invalid state change' },
+  closure_ends_before_start: { fr: 'Fermeture incohérente', en: 'Inconsistent closure' },
+  closure_in_past: { fr: 'Fermeture passée', en: 'Closure in the past' },
+  closure_too_long: { fr: 'Fermeture trop longue', en: 'Closure too long' },
+  method_not_allowed: { fr: 'Méthode non autorisée', en: 'Method not allowed' },
+  idempotency_key_reused: { fr: 'Clé d’idempotence déjà utilisée', en: 'Idempotency key already used' },
+  invalid_signature: { fr: 'Signature invalide', en: 'Invalid signature' },
+  rate_limited: { fr: 'Trop de requêtes', en: 'Too many requests' },
+  database_unavailable: { fr: 'Base de données indisponible', en: 'Database unavailable' },
+  invalid_gtfs: { fr: 'Flux GTFS invalide', en: 'Invalid GTFS feed' },
+  outside_hours: { fr: 'Hors des horaires de descente', en: 'Outside drop-off hours' },
+  route_not_eligible: { fr: 'Ligne non éligible', en: 'Route not eligible' },
+  off_route: { fr: 'Point hors du trajet', en: 'Point off the route' },
+  behind_vehicle: { fr: 'Point déjà passé', en: 'Point behind the bus' },
+  too_close: { fr: 'Demande trop tardive', en: 'Too close to the bus' },
+  excluded_zone: { fr: 'Arrêt interdit à cet endroit', en: 'Stopping not allowed here' },
+  unknown_trip: { fr: 'Course inconnue', en: 'Unknown trip' },
+  internal_error: { fr: 'Erreur interne', en: 'Internal error' },
+}
+
+export class HalteError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly detailText: Text | undefined
+  readonly errors: FieldError[] | undefined
+  readonly headers: Record<string, string>
+  readonly extra: Record<string, unknown>
+
+  constructor(
+    status: number,
+    code: string,
+    detail?: Text | string,
+    opts: { errors?: FieldError[]; headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+  ) {
+    const text = typeof detail === 'string' ? { fr: detail, en: detail } : detail
+    super(text?.en ?? code)
+    this.name = 'HalteError'
+    this.status = status
+    this.code = code
+    this.detailText = text
+    this.errors = opts.errors
+    this.headers = opts.headers ?? {}
+    this.extra = opts.extra ?? {}
+  }
+}
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: string
+  errors?: FieldError[]
+  [key: string]: unknown
+}
+
+export function titleOf(code: string, lang: Lang): string {
+  return TITLES[code]?.[lang] ?? code
+}
+
+export function toProblem(err: HalteError, lang: Lang, instance?: string): Problem {
+  const title = titleOf(err.code, lang)
+  const problem: Problem = {
+    type: `urn:halte:problem:${err.code}`,
+    title,
+    status: err.status,
+    detail: err.detailText?.[lang] ?? title,
+    code: err.code,
+    ...err.extra,
+  }
+  if (err.errors?.length) problem.errors = err.errors
+  if (instance) problem.instance = instance
+  return problem
+}
+
+// Accept-Language decides; French is the default because the cities are French.
+export function pickLang(acceptLanguage: string | undefined | null): Lang {
+  if (!acceptLanguage) return 'fr'
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...params] = part.trim().toLowerCase().split(';')
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+      return { tag, q: q ? Number(q.slice(2)) || 0 : 1 }
+    })
+    .sort((a, b) => b.q - a.q)
+  for (const { tag } of ranked) {
+    if (tag.startsWith('fr')) return 'fr'
+    if (tag.startsWith('en')) return 'en'
+  }
+  return 'fr'
+}
+
+export const notFound = (what: Text = { fr: "Cette ressource n'existe pas.", en: 'No such resource.' }) =>
+  new HalteError(404, 'not_found', what)

@@ -1,0 +1,35 @@
+import { z } from '@hono/zod-openapi'
+
+// WGS84 points and RFC 7946 geometries as the API receives them.
+
+export const latSchema = z.number().min(-90).max(90)
+export const lonSchema = z.number().min(-180).max(180)
+
+// Places and searches are indexed in Web Mercator, which ends at ±85.06°: no city is beyond.
+export const servedLatSchema = z.number().min(-85, 'latitude between -85 and 85').max(85, 'latitude between -85 and 85')
+
+export const servedPointSchema = z
+  .object({ lat: servedLatSchema, lon: lonSchema })
+  .openapi('ServedLatLon', { example: { lat: 47.7508, lon: 7.3359 } })
+
+export const pointSchema = z
+  .object({ lat: latSchema, lon: lonSchema })
+  .openapi('LatLon', { example: { lat: 47.7508, lon: 7.3359 } })
+
+const position = z.tuple([lonSchema, latSchema]).rest(z.number())
+
+const ring = z
+  .array(position)
+  .min(4, 'a linear ring needs at least 4 positions')
+  .refine((r) => r[0]![0] === r.at(-1)![0] && r[0]![1] === r.at(-1)![1], {
+    message: 'a linear ring must end where it starts',
+  })
+
+export const multiPolygonSchema = z
+  .object({
+    type: z.literal('MultiPolygon'),
+    coordinates: z.array(z.array(ring).min(1)).min(1),
+  })
+  .openapi('MultiPolygon')
+
+export type MultiPolygon = z.infer<typeof multiPolygonSchema>

@@ -1,0 +1,13 @@
+import type { Principal } from '../auth/principal.ts'
+import type { Lang } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+
+// Per-request variables every handler may read.
+export interface AppEnv {
+  Variables: {
+    requestId: string
+    lang: Lang
+    log: Logger
+    principal?: Principal
+  }
+}

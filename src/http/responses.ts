@@ -1,0 +1,46 @@
+import { z } from '@hono/zod-openapi'
+
+// Shared OpenAPI fragments: every route documents its problem+json answers the same way.
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    detail: z.string(),
+    code: z.string().openapi({ example: 'validation_failed' }),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem')
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+})
+
+export const problems = {
+  400: problem('Malformed input'),
+  401: problem('No or invalid token'),
+  403: problem('Wrong role or network'),
+  404: problem('Not found'),
+  409: problem('Conflict'),
+  413: problem('Too large'),
+  415: problem('Wrong content type'),
+  422: problem('Refused by a rule'),
+  503: problem('Database unavailable'),
+} as const
+
+export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+})
+
+export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+})
+
+export const bearer = [{ bearer: [] }]
+
+export function pick<K extends keyof typeof problems>(...codes: K[]) {
+  return Object.fromEntries(codes.map((k) => [k, problems[k]])) as Pick<typeof problems, K>
+}

@@ -1,0 +1,142 @@
+import type { Db } from '../db/types.ts'
+import { createRoute, z } from '@hono/zod-openapi'
+import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { insertToken } from '../auth/tokens.ts'
+import { isUniqueViolation } from '../db/errors.ts'
+import { HalteError } from '../errors.ts'
+import { parseHours } from '../hours/parse.ts'
+import { bearer, json, jsonBody, pick } from '../http/responses.ts'
+import { createRouter } from '../http/router.ts'
+import type { Services } from '../services.ts'
+import { findNetworkBySlug, insertNetwork, updateNetwork } from './queries.ts'
+import {
+  createNetworkSchema,
+  type Network,
+  networkSchema,
+  patchNetworkSchema,
+  slugSchema,
+  tokenCreatedSchema,
+  tokenRequestSchema,
+} from './schemas.ts'
+
+export async function loadNetwork(sql: Db, slug: string): Promise<Network> {
+  const network = await findNetworkBySlug(sql, slug)
+  if (!network) {
+    throw new HalteError(404, 'network_not_found', {
+      fr: `Aucun réseau « ${slug} ».`,
+      en: `No network "${slug}".`,
+    })
+  }
+  return network
+}
+
+const slugParams = z.object({ slug: slugSchema })
+
+export function networksApp(s: Services) {
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/networks',
+      tags: ['networks'],
+      summary: 'Create a network (admin)',
+      security: bearer,
+      request: { body: jsonBody(createNetworkSchema) },
+      responses: { 201: json(networkSchema, 'Created'), ...pick(400, 401, 403, 409, 415) },
+    }),
+    async (c) => {
+      requirePrincipal(c.get('principal'), ['admin'])
+      const body = c.req.valid('json')
+      checkDropoffHours(body.dropoff?.hours, body.country_code, body.region_code)
+      const network = await conflictAware(() => insertNetwork(s.sql, body))
+      return c.json(network, 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}',
+      tags: ['networks'],
+      summary: 'Read a network (public)',
+      request: { params: slugParams },
+      responses: { 200: json(networkSchema, 'The network'), ...pick(404) },
+    }),
+    async (c) => c.json(await loadNetwork(s.sql, c.req.valid('param').slug), 200),
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/networks/{slug}',
+      tags: ['networks'],
+      summary: 'Change a network (admin or its operator)',
+      security: bearer,
+      request: { params: slugParams, body: jsonBody(patchNetworkSchema) },
+      responses: { 200: json(networkSchema, 'Updated'), ...pick(400, 401, 403, 404, 409, 415) },
+    }),
+    async (c) => {
+      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      requireNetwork(who, network.id)
+      const patch = c.req.valid('json')
+      checkDropoffHours(patch.dropoff?.hours, patch.country_code ?? network.country_code, patch.region_code ?? network.region_code)
+      return c.json(await conflictAware(() => updateNetwork(s.sql, network.id, patch, s.clock.now())), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/networks/{slug}/tokens',
+      tags: ['networks'],
+      summary: 'Issue an operator or driver token (admin or operator)',
+      security: bearer,
+      request: { params: slugParams, body: jsonBody(tokenRequestSchema) },
+      responses: { 201: json(tokenCreatedSchema, 'Created; the token is shown once'), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      requireNetwork(who, network.id)
+      const body = c.req.valid('json')
+      const { token } = await insertToken(s.sql, {
+        role: body.role,
+        label: body.label,
+        networkId: network.id,
+        vehicle: body.vehicle ?? null,
+        createdBy: who.tokenId,
+      })
+      return c.json({ token, role: body.role, label: body.label, ...(body.vehicle ? { vehicle: body.vehicle } : {}) }, 201)
+    },
+  )
+
+  return app
+}
+
+function checkDropoffHours(hours: string | undefined, countryCode: string, regionCode?: string | null) {
+  if (hours === undefined) return
+  // The position only matters for sunrise/sunset; the holidays come from country and region.
+  parseHours(hours, { countryCode, regionCode, lat: 46.6, lon: 2.4 }, 'dropoff.hours')
+}
+
+async function conflictAware<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write()
+  } catch (e) {
+    if (isUniqueViolation(e, 'networks_slug_key')) {
+      throw new HalteError(409, 'network_exists', {
+        fr: 'Un réseau porte déjà ce slug.',
+        en: 'A network already has this slug.',
+      })
+    }
+    if (isUniqueViolation(e, 'networks_sms_number_key')) {
+      throw new HalteError(409, 'sms_number_taken', {
+        fr: 'Ce numéro SMS est déjà celui d’un autre réseau.',
+        en: 'This SMS number already belongs to another network.',
+      })
+    }
+    throw e
+  }
+}

@@ -1,0 +1,119 @@
+import type { Db } from '../db/types.ts'
+import type { Logger } from '../logger.ts'
+import type { Clock } from '../services.ts'
+import { claimDue, deleteSubscription, findSubscription, markDropped, markRetry, markSent, type OutboxRow } from './outbox.ts'
+import type { PushSender, SendResult, SmsSender } from './ports.ts'
+
+export interface DispatcherOptions {
+  sql: Db
+  clock: Clock
+  log: Logger
+  push?: PushSender
+  sms?: SmsSender
+  batch?: number
+  leaseMs?: number
+  maxAttempts?: number
+  baseDelayMs?: number
+  maxDelayMs?: number
+  concurrency?: number
+}
+
+// Exponential backoff with a cap and some jitter so retries of one burst spread out.
+export function backoffMs(attempts: number, base: number, cap: number, random = Math.random): number {
+  const exp = Math.min(cap, base * 2 ** Math.max(0, attempts - 1))
+  return Math.round(exp * (0.75 + random() * 0.5))
+}
+
+// Drains due rows until none is left; returns how many rows it settled. Several
+// dispatchers (instances, or a job and a wake-up) may run at once: SKIP LOCKED and the
+// lease keep them on different rows. Delivery is at-least-once: a dispatcher killed
+// after a send and before markSent sends that row again after the lease; every
+// message carries its row's stable id ("halte-outbox-<id>") so receivers can dedupe.
+export async function drainOutbox(o: DispatcherOptions): Promise<number> {
+  const batch = o.batch ?? 50
+  const channels = [...(o.push ? (['push'] as const) : []), ...(o.sms ? (['sms'] as const) : [])]
+  if (!channels.length) return 0
+  let settled = 0
+  for (;;) {
+    const rows = await claimDue(o.sql, o.clock.now(), batch, o.leaseMs ?? 30_000, channels)
+    if (!rows.length) return settled
+    const queue = [...rows]
+    const workers = Array.from({ length: Math.min(o.concurrency ?? 16, rows.length) }, async () => {
+      for (let row = queue.shift(); row; row = queue.shift()) {
+        await settle(o, row)
+        settled++
+      }
+    })
+    await Promise.all(workers)
+    if (rows.length < batch) return settled
+  }
+}
+
+async function settle(o: DispatcherOptions, row: OutboxRow) {
+  let result: SendResult
+  try {
+    result = await deliver(o, row)
+  } catch (e) {
+    result = { ok: false, retry: true, error: e instanceof Error ? e.message : String(e) }
+  }
+  const now = o.clock.now()
+  if (result.ok) return markSent(o.sql, row.id, now)
+  if (result.gone) {
+    if (row.subscription_id) await deleteSubscription(o.sql, row.subscription_id)
+    o.log.info('push subscription gone, removed', { outbox_id: row.id, status: result.status })
+    return markDropped(o.sql, row.id, result.error)
+  }
+  const last = !result.retry || row.attempts >= (o.maxAttempts ?? 8)
+  o.log.warn('outbox send failed', { outbox_id: row.id, channel: row.channel, attempts: row.attempts, error: result.error, final: last })
+  const at = last ? null : new Date(now.getTime() + backoffMs(row.attempts, o.baseDelayMs ?? 2000, o.maxDelayMs ?? 300_000))
+  return markRetry(o.sql, row.id, at, result.error)
+}
+
+async function deliver(o: DispatcherOptions, row: OutboxRow): Promise<SendResult> {
+  const messageId = `halte-outbox-${row.id}`
+  if (row.channel === 'push') {
+    if (!o.push) return { ok: false, retry: false, error: 'no push sender configured' }
+    const sub = row.subscription_id ? await findSubscription(o.sql, row.subscription_id) : null
+    if (!sub) return { ok: false, gone: true, retry: false, error: 'subscription removed' }
+    const payload = JSON.stringify({ ...row.payload, message_id: messageId })
+    // Topic lets a push service replace an undelivered older message of the same alert.
+    const topic = row.alert_id ? row.alert_id.replace(/-/g, '').slice(0, 32) : undefined
+    return o.push.send({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, { ttlS: 600, topic })
+  }
+  if (!o.sms) return { ok: false, retry: false, error: 'no SMS sender configured' }
+  const { body, from } = row.payload as { body?: string; from?: string }
+  if (!row.to_number || !body || !from) return { ok: false, retry: false, error: 'SMS row without number, sender or text' }
+  return o.sms.send({ from, to: row.to_number, body, idempotencyKey: messageId })
+}
+
+// One drain at a time per process; a wake during a drain asks for one more pass, so a
+// row committed while the dispatcher was busy still goes out at once.
+export function outboxRunner(o: DispatcherOptions) {
+  let running: Promise<number> | undefined
+  let again = false
+  const run = (): Promise<number> => {
+    if (running) {
+      again = true
+      return running
+    }
+    running = (async () => {
+      let total = 0
+      try {
+        do {
+          again = false
+          total += await drainOutbox(o)
+        } while (again)
+      } finally {
+        running = undefined
+      }
+      return total
+    })()
+    return running
+  }
+  return {
+    run,
+    wake() {
+      run().catch((err: unknown) => o.log.error('outbox drain failed', { err }))
+    },
+  }
+}

@@ -1,0 +1,107 @@
+import type { Db } from '../db/types.ts'
+
+// The outbox: written in the transaction of the fact that causes a message, drained
+// by dispatchers. A row is claimed by pushing its lease (locked_until) forward; only
+// a row whose lease has run out can be claimed again, so a dispatcher that dies
+// between claim and send delays the message by one lease, never loses it.
+
+export interface OutboxRow {
+  id: string
+  network_id: string
+  channel: 'push' | 'sms'
+  alert_id: string | null
+  subscription_id: string | null
+  to_number: string | null
+  payload: Record<string, unknown>
+  attempts: number
+}
+
+export interface NewMessage {
+  networkId: string
+  alertId: string | null
+  payload: Record<string, unknown>
+}
+
+// One push row per subscription of the places told about the alert.
+export async function enqueuePushToRecipients(sql: Db, m: NewMessage & { alertId: string }, now: Date) {
+  const rows = await sql`
+    insert into outbox (network_id, channel, alert_id, subscription_id, payload, next_attempt_at, created_at)
+    select ${m.networkId}, 'push', ${m.alertId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
+    from alert_recipients r join push_subscriptions s on s.place_id = r.place_id
+    where r.alert_id = ${m.alertId}
+    returning id`
+  return rows.length
+}
+
+export async function enqueuePushToOperators(sql: Db, m: NewMessage, now: Date) {
+  const rows = await sql`
+    insert into outbox (network_id, channel, alert_id, subscription_id, payload, next_attempt_at, created_at)
+    select ${m.networkId}, 'push', ${m.alertId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
+    from push_subscriptions s
+    join tokens t on t.id = s.token_id and t.revoked_at is null
+    where s.network_id = ${m.networkId} and s.owner = 'operator'
+    returning id`
+  return rows.length
+}
+
+export async function enqueuePushToRequester(sql: Db, m: NewMessage & { alertId: string }, now: Date) {
+  const rows = await sql`
+    insert into outbox (network_id, channel, alert_id, subscription_id, payload, next_attempt_at, created_at)
+    select ${m.networkId}, 'push', ${m.alertId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
+    from push_subscriptions s where s.alert_id = ${m.alertId} and s.owner = 'alert'
+    returning id`
+  return rows.length
+}
+
+export async function enqueueSms(sql: Db, m: NewMessage, to: string, body: string, now: Date) {
+  await sql`
+    insert into outbox (network_id, channel, alert_id, to_number, payload, next_attempt_at, created_at)
+    values (${m.networkId}, 'sms', ${m.alertId}, ${to}, ${sql.json({ ...m.payload, body } as never)}, ${now}, ${now})`
+}
+
+// Only rows of the channels this dispatcher can send: the others wait for an instance that can.
+export async function claimDue(
+  sql: Db,
+  now: Date,
+  limit: number,
+  leaseMs: number,
+  channels: ('push' | 'sms')[] = ['push', 'sms'],
+): Promise<OutboxRow[]> {
+  const until = new Date(now.getTime() + leaseMs)
+  return sql<OutboxRow[]>`
+    update outbox o set locked_until = ${until}, attempts = o.attempts + 1
+    where o.id in (
+      select id from outbox
+      where status = 'pending' and next_attempt_at <= ${now} and (locked_until is null or locked_until <= ${now})
+        and channel = any(${channels}::text[])
+      order by next_attempt_at, id
+      for update skip locked
+      limit ${limit})
+    returning o.id::text, o.network_id, o.channel, o.alert_id, o.subscription_id, o.to_number, o.payload, o.attempts`
+}
+
+export async function markSent(sql: Db, id: string, now: Date) {
+  await sql`update outbox set status = 'sent', sent_at = ${now}, locked_until = null, last_error = null where id = ${id}`
+}
+
+export async function markDropped(sql: Db, id: string, reason: string) {
+  await sql`update outbox set status = 'dropped', locked_until = null, last_error = ${reason} where id = ${id}`
+}
+
+export async function markRetry(sql: Db, id: string, at: Date | null, error: string) {
+  if (at === null) {
+    await sql`update outbox set status = 'failed', locked_until = null, last_error = ${error} where id = ${id}`
+  } else {
+    await sql`update outbox set next_attempt_at = ${at}, locked_until = null, last_error = ${error} where id = ${id}`
+  }
+}
+
+export async function findSubscription(sql: Db, id: string) {
+  const [row] = await sql<{ id: string; endpoint: string; p256dh: string; auth: string }[]>`
+    select id, endpoint, p256dh, auth from push_subscriptions where id = ${id}`
+  return row ?? null
+}
+
+export async function deleteSubscription(sql: Db, id: string) {
+  await sql`delete from push_subscriptions where id = ${id}`
+}

@@ -1,0 +1,73 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { insertSubscription } from '../alerts/queries.ts'
+import { pushSubscriptionSchema } from '../alerts/schemas.ts'
+import { HalteError, notFound } from '../errors.ts'
+import { bearer, json, jsonBody, pick } from '../http/responses.ts'
+import { createRouter } from '../http/router.ts'
+import { loadNetwork } from '../networks/routes.ts'
+import { slugSchema } from '../networks/schemas.ts'
+import { findPlace } from '../places/queries.ts'
+import type { Services } from '../services.ts'
+
+const created = json(z.object({ id: z.string() }), 'Subscribed')
+
+// Where alerts are pushed: partners' places and the network's operators.
+export function pushApp(s: Services) {
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/push/vapid-public-key',
+      tags: ['push'],
+      summary: 'The VAPID public key browsers subscribe with (applicationServerKey)',
+      responses: { 200: json(z.object({ key: z.string() }), 'The key'), ...pick(404) },
+    }),
+    (c) => {
+      const key = s.config.VAPID_PUBLIC_KEY
+      if (!key) throw new HalteError(404, 'not_found', { fr: 'Notifications push non configurées.', en: 'Push is not configured.' })
+      return c.json({ key }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/partner/push-subscriptions',
+      tags: ['push'],
+      summary: "Receive alerts near my place by push (partner)",
+      security: bearer,
+      request: { body: jsonBody(pushSubscriptionSchema) },
+      responses: { 201: created, ...pick(400, 401, 403, 404, 415) },
+    }),
+    async (c) => {
+      const who = requirePrincipal(c.get('principal'), ['partner'])
+      const place = who.placeId ? await findPlace(s.sql, who.placeId) : null
+      if (!place) throw notFound()
+      const row = await insertSubscription(s.sql, { networkId: place.network_id, owner: 'place', placeId: place.id, tokenId: who.tokenId }, c.req.valid('json'), s.clock.now())
+      return c.json(row, 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/networks/{slug}/push-subscriptions',
+      tags: ['push'],
+      summary: "Receive the network's alerts and escalations by push (operator)",
+      security: bearer,
+      request: { params: z.object({ slug: slugSchema }), body: jsonBody(pushSubscriptionSchema) },
+      responses: { 201: created, ...pick(400, 401, 403, 404, 415) },
+    }),
+    async (c) => {
+      const who = requirePrincipal(c.get('principal'), ['operator'])
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      requireNetwork(who, network.id)
+      const row = await insertSubscription(s.sql, { networkId: network.id, owner: 'operator', tokenId: who.tokenId }, c.req.valid('json'), s.clock.now())
+      return c.json(row, 201)
+    },
+  )
+
+  return app
+}

@@ -1,0 +1,266 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { insertToken } from '../auth/tokens.ts'
+import { HalteError, notFound } from '../errors.ts'
+import { parseHours } from '../hours/parse.ts'
+import { bearer, json, jsonBody, pick } from '../http/responses.ts'
+import { createRouter } from '../http/router.ts'
+import { loadNetwork } from '../networks/routes.ts'
+import { slugSchema } from '../networks/schemas.ts'
+import type { Services } from '../services.ts'
+import { nearestPlaces } from './nearest.ts'
+import { isSolar, refreshPlacePeriods } from './periods.ts'
+import { nearestFeature, privateFeature, publicFeature } from './present.ts'
+import {
+  changePlaceStatus,
+  findPlace,
+  insertPlace,
+  isInsideNetworkArea,
+  listPlacesByStatus,
+  type PlaceStatus,
+  placeHistory,
+  placesDueForTraining,
+  placesInBbox,
+} from './queries.ts'
+import {
+  applicationSchema,
+  bboxQuerySchema,
+  decisionSchema,
+  EMERGENCY,
+  featureCollectionSchema,
+  nearestQuerySchema,
+  placeFeatureSchema,
+} from './schemas.ts'
+
+const slugParams = z.object({ slug: slugSchema })
+const placeParams = z.object({ slug: slugSchema, id: z.uuid() })
+
+// Moderation: which states each decision may start from.
+const DECISIONS: Record<'approve' | 'reject' | 'suspend', { from: PlaceStatus[]; to: PlaceStatus }> = {
+  approve: { from: ['pending', 'suspended'], to: 'active' },
+  reject: { from: ['pending'], to: 'rejected' },
+  suspend: { from: ['active'], to: 'suspended' },
+}
+
+export function placesApp(s: Services) {
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/networks/{slug}/applications',
+      tags: ['refuges'],
+      summary: 'Apply to become a refuge (public); returns the partner token once',
+      request: { params: slugParams, body: jsonBody(applicationSchema) },
+      responses: {
+        201: json(
+          z.object({ id: z.string(), status: z.literal('pending'), partner_token: z.string(), warnings: z.array(z.string()) }),
+          'Application received',
+        ),
+        ...pick(400, 404, 415, 422),
+      },
+    }),
+    async (c) => {
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      const body = c.req.valid('json')
+      const { warnings } = parseHours(body.opening_hours, {
+        countryCode: network.country_code,
+        regionCode: network.region_code,
+        lat: body.location.lat,
+        lon: body.location.lon,
+      })
+      if (!(await isInsideNetworkArea(s.sql, network.id, body.location.lat, body.location.lon))) {
+        throw new HalteError(422, 'outside_network_area', {
+          fr: `Ce lieu est hors du territoire du réseau « ${network.name} ».`,
+          en: `This place is outside the area of network "${network.name}".`,
+        })
+      }
+      const { charter_accepted: _accepted, ...place } = body
+      const now = s.clock.now()
+      const created = await s.sql.begin(async (tx) => {
+        const { id } = await insertPlace(
+          tx,
+          network.id,
+          { ...place, status: 'pending', hours_warnings: warnings, hours_solar: isSolar(body.opening_hours) },
+          now,
+        )
+        await tx`insert into place_status_history (place_id, from_status, to_status, actor_role, at)
+                 values (${id}, null, 'pending', 'public', ${now})`
+        const { token } = await insertToken(tx, { role: 'partner', label: body.name, networkId: network.id, placeId: id })
+        return { id, token }
+      })
+      return c.json({ id: created.id, status: 'pending' as const, partner_token: created.token, warnings }, 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/places/nearest',
+      tags: ['refuges'],
+      summary: 'Nearest refuges, open now by default (public)',
+      request: { params: slugParams, query: nearestQuerySchema },
+      responses: { 200: json(featureCollectionSchema, 'Nearest first'), ...pick(400, 404) },
+    }),
+    async (c) => {
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      const q = c.req.valid('query')
+      const at = q.at ? new Date(q.at) : s.clock.now()
+      const places = await nearestPlaces(s.sql, network, {
+        lat: q.lat,
+        lon: q.lon,
+        at,
+        limit: q.limit,
+        openOnly: q.open,
+        features: q.features,
+        radiusM: network.search_radius_m,
+      })
+      c.header('cache-control', 'no-store')
+      return c.json(
+        {
+          type: 'FeatureCollection' as const,
+          features: places.map((p) => nearestFeature(p, network.timezone)),
+          at: at.toISOString(),
+          search_radius_m: network.search_radius_m,
+          emergency: EMERGENCY,
+        },
+        200,
+      )
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/places',
+      tags: ['refuges'],
+      summary: 'Active refuges in a bounding box (public, GeoJSON)',
+      request: { params: slugParams, query: bboxQuerySchema },
+      responses: { 200: json(featureCollectionSchema, 'Active places'), ...pick(400, 404) },
+    }),
+    async (c) => {
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      const rows = await placesInBbox(s.sql, network.id, c.req.valid('query').bbox as [number, number, number, number], 5000)
+      return c.json({ type: 'FeatureCollection' as const, features: rows.map(publicFeature) }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/places/{id}',
+      tags: ['refuges'],
+      summary: 'One place: active ones for everyone, any state for its partner and operators',
+      request: { params: z.object({ id: z.uuid() }) },
+      responses: { 200: json(placeFeatureSchema, 'The place'), ...pick(404) },
+    }),
+    async (c) => {
+      const place = await findPlace(s.sql, c.req.valid('param').id)
+      const who = c.get('principal')
+      const insider =
+        who &&
+        place &&
+        (who.role === 'admin' ||
+          (who.role === 'operator' && who.networkId === place.network_id) ||
+          (who.role === 'partner' && who.placeId === place.id))
+      if (!place || (place.status !== 'active' && !insider)) throw notFound()
+      return c.json(insider ? privateFeature(place) : publicFeature(place), 200)
+    },
+  )
+
+  for (const decision of Object.keys(DECISIONS) as (keyof typeof DECISIONS)[]) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/networks/{slug}/places/{id}/${decision}`,
+        tags: ['moderation'],
+        summary: `${decision[0]!.toUpperCase()}${decision.slice(1)} a place (operator)`,
+        security: bearer,
+        request: {
+          params: placeParams,
+          body: { required: false, content: { 'application/json': { schema: decisionSchema } } },
+        },
+        responses: { 200: json(placeFeatureSchema, 'Decision recorded'), ...pick(401, 403, 404, 409) },
+      }),
+      async (c) => {
+        const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
+        const { slug, id } = c.req.valid('param')
+        const network = await loadNetwork(s.sql, slug)
+        requireNetwork(who, network.id)
+        const place = await findPlace(s.sql, id)
+        if (!place || place.network_id !== network.id) throw notFound()
+        const rule = DECISIONS[decision]
+        const reason = (c.req.valid('json') as { reason?: string } | undefined)?.reason ?? null
+        const now = s.clock.now()
+        const changed = await s.sql.begin(async (tx) => {
+          const ok = await changePlaceStatus(tx, id, rule.from, rule.to, who, reason, now)
+          // An approved place must be answerable at once: materialise before commit.
+          if (ok && rule.to === 'active') await refreshPlacePeriods(tx, id, network, now)
+          return ok
+        })
+        if (!changed) {
+          throw new HalteError(409, 'invalid_transition', {
+            fr: `Impossible : ce lieu est « ${place.status} » (attendu : ${rule.from.join(' ou ')}).`,
+            en: `Not possible: this place is "${place.status}" (expected ${rule.from.join(' or ')}).`,
+          })
+        }
+        const updated = (await findPlace(s.sql, id))!
+        return c.json(privateFeature(updated, { history: await placeHistory(s.sql, id) }), 200)
+      },
+    )
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/applications',
+      tags: ['moderation'],
+      summary: 'Places by status, pending first in line (operator)',
+      security: bearer,
+      request: {
+        params: slugParams,
+        query: z.object({
+          status: z.enum(['pending', 'active', 'rejected', 'suspended', 'withdrawn']).default('pending'),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+      responses: { 200: json(featureCollectionSchema, 'Places'), ...pick(401, 403, 404) },
+    }),
+    async (c) => {
+      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      requireNetwork(who, network.id)
+      const { status, limit } = c.req.valid('query')
+      const rows = await listPlacesByStatus(s.sql, network.id, status, limit)
+      return c.json({ type: 'FeatureCollection' as const, features: rows.map((r) => privateFeature(r)) }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/places/renewals',
+      tags: ['moderation'],
+      summary: "Active places whose staff training is missing or older than the network's validity (operator)",
+      security: bearer,
+      request: { params: slugParams },
+      responses: { 200: json(featureCollectionSchema, 'Places due for training'), ...pick(401, 403, 404) },
+    }),
+    async (c) => {
+      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      requireNetwork(who, network.id)
+      const rows = await placesDueForTraining(s.sql, network.id, network.training_valid_months, s.clock.now())
+      return c.json(
+        {
+          type: 'FeatureCollection' as const,
+          training_valid_months: network.training_valid_months,
+          features: rows.map((r) => privateFeature(r, { renewal_due: r.renewal_due })),
+        },
+        200,
+      )
+    },
+  )
+
+  return app
+}

@@ -1,0 +1,142 @@
+import { z } from '@hono/zod-openapi'
+import { lonSchema, servedLatSchema, servedPointSchema } from '../geo/schemas.ts'
+
+export const FEATURES = [
+  'lgbti_welcoming',
+  'step_free',
+  'toilets',
+  'phone_charging',
+  'staff_trained',
+  'quiet_room',
+  'first_aid',
+  'wifi',
+] as const
+
+export const KINDS = [
+  'bar',
+  'restaurant',
+  'cafe',
+  'shop',
+  'pharmacy',
+  'library',
+  'hotel',
+  'transport_desk',
+  'public_service',
+  'association',
+  'other',
+] as const
+
+// Length is judged by parseHours, so an over-long value gets invalid_opening_hours too.
+const openingHours = z.string().trim().min(1).max(10_000).openapi({ example: 'Mo-Sa 09:00-19:00; Fr-Sa 18:00-02:00; PH off' })
+const phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 .()-]{5,22}$/, 'a phone number, e.g. +33 3 81 00 00 00')
+const trainingDate = z.iso.date().openapi({ example: '2026-03-14' })
+
+export const applicationSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    kind: z.enum(KINDS),
+    address: z.string().trim().min(3).max(300),
+    location: servedPointSchema,
+    opening_hours: openingHours,
+    phone: phone.optional(),
+    email: z.email().max(254).optional(),
+    features: z.array(z.enum(FEATURES)).max(FEATURES.length).optional(),
+    contact_name: z.string().trim().min(1).max(200),
+    charter_accepted: z.literal(true, { message: 'the charter must be accepted (true)' }),
+    training_date: trainingDate.optional(),
+    trained_staff: z.number().int().min(0).max(1000).optional(),
+  })
+  .strict()
+  .openapi('PlaceApplication')
+
+export const partnerPatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    kind: z.enum(KINDS).optional(),
+    address: z.string().trim().min(3).max(300).optional(),
+    opening_hours: openingHours.optional(),
+    phone: phone.nullable().optional(),
+    email: z.email().max(254).nullable().optional(),
+    features: z.array(z.enum(FEATURES)).max(FEATURES.length).optional(),
+    contact_name: z.string().trim().min(1).max(200).optional(),
+    training_date: trainingDate.nullable().optional(),
+    trained_staff: z.number().int().min(0).max(1000).nullable().optional(),
+  })
+  .strict()
+  .openapi('PlacePatch')
+
+export const closureSchema = z
+  .object({
+    from: z.iso.datetime({ offset: true }).openapi({ example: '2026-12-24T18:00:00+01:00' }),
+    to: z.iso.datetime({ offset: true }).openapi({ example: '2026-12-26T09:00:00+01:00' }),
+    reason: z.string().trim().max(300).optional(),
+  })
+  .strict()
+  .openapi('ClosureRequest')
+
+export const decisionSchema = z.object({ reason: z.string().trim().max(500).optional() }).strict()
+
+const boolParam = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1')
+
+export const nearestQuerySchema = z.object({
+  lat: z.coerce.number().pipe(servedLatSchema),
+  lon: z.coerce.number().pipe(lonSchema),
+  limit: z.coerce.number().int().min(1).max(50).default(5),
+  open: boolParam.default(true),
+  at: z.iso.datetime({ offset: true }).optional().openapi({ example: '2026-07-14T01:30:00+02:00' }),
+  features: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((f) => f.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.enum(FEATURES))),
+})
+
+export const bboxQuerySchema = z.object({
+  bbox: z
+    .string()
+    .transform((v) => v.split(',').map(Number))
+    .pipe(z.tuple([lonSchema, servedLatSchema, lonSchema, servedLatSchema]))
+    .refine(([minLon, minLat, maxLon, maxLat]) => minLon <= maxLon && minLat <= maxLat, 'minLon,minLat,maxLon,maxLat')
+    .refine(([minLon, minLat, maxLon, maxLat]) => (maxLon - minLon) * (maxLat - minLat) <= 4, 'at most 4 square degrees'),
+})
+
+export const placePropertiesSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  address: z.string(),
+  phone: z.string().nullable(),
+  features: z.array(z.string()),
+  distance_m: z.number().optional(),
+  open_now: z.boolean().optional(),
+  open_until: z.string().nullable().optional(),
+  next_open: z.string().nullable().optional(),
+})
+
+export const placeFeatureSchema = z
+  .object({
+    type: z.literal('Feature'),
+    geometry: z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]) }),
+    properties: placePropertiesSchema.passthrough(),
+  })
+  .openapi('PlaceFeature')
+
+export const emergencySchema = z.object({ police: z.literal('17'), eu: z.literal('112'), sms: z.literal('114') })
+export const EMERGENCY = { police: '17', eu: '112', sms: '114' } as const
+
+export const featureCollectionSchema = z
+  .object({
+    type: z.literal('FeatureCollection'),
+    features: z.array(placeFeatureSchema),
+    emergency: emergencySchema.optional(),
+  })
+  .passthrough()
+  .openapi('PlaceCollection')
+
+export type Application = z.infer<typeof applicationSchema>
+export type PartnerPatch = z.infer<typeof partnerPatchSchema>

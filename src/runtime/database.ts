@@ -1,0 +1,63 @@
+import postgres, { type Sql } from 'postgres'
+import type { Config } from '../config.ts'
+import type { Logger } from '../logger.ts'
+import { type Embedded, startEmbedded } from './embedded.ts'
+
+export interface Database {
+  sql: Sql
+  kind: 'postgres' | 'embedded'
+  embedded?: Embedded
+  close(): Promise<void>
+}
+
+// A real PostgreSQL when DATABASE_URL is set, else the embedded one; the rest of the
+// service cannot tell them apart.
+export async function openDatabase(config: Config, log: Logger, opts: { max?: number } = {}): Promise<Database> {
+  const embedded = config.DATABASE_URL
+    ? undefined
+    : await startEmbedded(config.HALTE_DATA_DIR, log, { schema: config.HALTE_DB_SCHEMA })
+  const url = config.DATABASE_URL ?? embedded!.url
+  const sql = connect(url, { schema: config.HALTE_DB_SCHEMA, max: embedded ? EMBEDDED_POOL : (opts.max ?? 10) })
+  return {
+    sql,
+    kind: embedded ? 'embedded' : 'postgres',
+    embedded,
+    async close() {
+      await sql.end({ timeout: 5 })
+      await embedded?.close()
+    },
+  }
+}
+
+// PGlite is one backend session behind its socket server: the unnamed statements and
+// portals of two connections' extended-protocol messages overwrite each other when
+// they interleave ("portal does not exist", then a stuck transaction). One connection
+// serialises what the database serialises anyway; postgres.js still pipelines on it.
+export const EMBEDDED_POOL = 1
+
+export function connect(url: string, opts: { schema?: string; max?: number } = {}): Sql {
+  return postgres(url, {
+    max: opts.max ?? 10,
+    connect_timeout: 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: {
+      TimeZone: 'UTC',
+      application_name: 'halte',
+      // Short queries: compiling a plan (hundreds of ms) never pays off here.
+      jit: 'off',
+      ...(opts.schema ? { search_path: `${opts.schema},public` } : {}),
+    },
+  })
+}
+
+// Two instances may start at once; losing the race to create the schema is fine.
+export async function ensureSchema(sql: Sql, schema: string | undefined) {
+  if (!schema) return
+  try {
+    await sql`create schema if not exists ${sql(schema)}`
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (code !== '23505' && code !== '42P06') throw e
+  }
+}

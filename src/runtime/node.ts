@@ -1,0 +1,140 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { escalateDue, eraseExpired } from '../alerts/jobs.ts'
+import { alertChannel } from '../alerts/routes.ts'
+import { createApp } from '../app.ts'
+import { type Config, loadConfig } from '../config.ts'
+import { createLogger, type Logger } from '../logger.ts'
+import { outboxRunner } from '../notify/dispatcher.ts'
+import { twilioSender } from '../notify/twilio.ts'
+import { webPushSender } from '../notify/web-push.ts'
+import { refreshDuePeriods } from '../places/periods.ts'
+import { localSignal } from '../realtime/signal.ts'
+import { systemClock } from '../services.ts'
+import { coarsenOldDropoffs } from '../transit/dropoff-queries.ts'
+import { type Database, ensureSchema, openDatabase } from './database.ts'
+import { startJobs } from './jobs.ts'
+import { migrateFromDisk } from './migrations.ts'
+import { pgSignal } from './pg-signal.ts'
+
+export interface Running {
+  url: string
+  port: number
+  db: Database
+  close(): Promise<void>
+}
+
+export function nodeLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
+  return createLogger(config.LOG_LEVEL, batchedStdout(), { service: 'halte' })
+}
+
+// stdout to a file is a synchronous write per call: one per access-log line cost 13 %
+// of a busy server's CPU. Lines written in the same turn of the event loop go out in
+// one write; whatever is pending is flushed before the process exits.
+function batchedStdout(): (line: string) => void {
+  let pending: string[] = []
+  const flush = () => {
+    if (pending.length === 0) return
+    const chunk = `${pending.join('\n')}\n`
+    pending = []
+    process.stdout.write(chunk)
+  }
+  process.once('exit', flush)
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush)
+    if (pending.length >= 512) flush()
+  }
+}
+
+export async function prepareDatabase(config: Config, log: Logger): Promise<Database> {
+  const db = await openDatabase(config, log)
+  try {
+    await ensureSchema(db.sql, config.HALTE_DB_SCHEMA)
+    const applied = await migrateFromDisk(db.sql)
+    if (applied.length) log.info('migrations applied', { applied })
+    return db
+  } catch (e) {
+    await db.close()
+    throw e
+  }
+}
+
+// Push and SMS are sent only where configured; elsewhere rows wait in the outbox.
+export function notifySenders(config: Config) {
+  const push =
+    config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY
+      ? webPushSender({
+          publicKey: config.VAPID_PUBLIC_KEY,
+          privateKey: config.VAPID_PRIVATE_KEY,
+          subject: config.VAPID_SUBJECT ?? config.PUBLIC_BASE_URL ?? 'mailto:contact@halte.invalid',
+        })
+      : undefined
+  const sms =
+    config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN
+      ? twilioSender({ accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, apiUrl: config.TWILIO_API_URL })
+      : undefined
+  return { push, sms }
+}
+
+// `npm start`: open the database, apply pending migrations, serve.
+export async function startNode(env: Record<string, string | undefined> = process.env): Promise<Running> {
+  const config = loadConfig(env)
+  const log = nodeLogger(config)
+  const db = await prepareDatabase(config, log)
+  // The embedded database never delivers NOTIFY to socket clients: signal in-process.
+  const signal = db.kind === 'embedded' ? localSignal() : pgSignal(db.sql)
+  const senders = notifySenders(config)
+  const outbox = outboxRunner({ sql: db.sql, clock: systemClock, log, ...senders })
+  const app = createApp({ sql: db.sql, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake })
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s))
+  })
+  const stopJobs = startJobs(
+    [
+      // Keeps every active place's open periods materialised ahead of now.
+      { name: 'refresh-open-periods', everyMs: 3600_000, run: () => refreshDuePeriods(db.sql, systemClock.now()) },
+      { name: 'coarsen-old-dropoffs', everyMs: 3600_000, run: () => coarsenOldDropoffs(db.sql, systemClock.now()) },
+      // New alerts wake it at once; the tick retries what failed and what another instance dropped.
+      { name: 'outbox', everyMs: 2000, run: outbox.run },
+      {
+        name: 'escalate-alerts',
+        everyMs: 5000,
+        run: async () => {
+          const escalated = await escalateDue(db.sql, systemClock.now())
+          if (escalated.length) outbox.wake()
+          for (const a of escalated) await signal.publish(alertChannel(a.network_id), a.id).catch(() => {})
+          return escalated.length
+        },
+      },
+      { name: 'erase-expired-alerts', everyMs: 3600_000, run: () => eraseExpired(db.sql, systemClock.now()) },
+    ],
+    log,
+  )
+  const port = (server.address() as AddressInfo).port
+  const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
+  const url = `http://${host}:${port}`
+  log.info('halte is listening', {
+    url,
+    docs: `${url}/docs`,
+    database: db.kind === 'embedded' ? `embedded (${db.embedded!.dataDir})` : 'postgres',
+  })
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    port,
+    db,
+    close: () => {
+      closing ??= (async () => {
+        // Open streams (SSE) would hold close() for minutes: give them a moment, then cut.
+        const http = server as unknown as { closeIdleConnections?(): void; closeAllConnections?(): void }
+        const cut = setTimeout(() => http.closeAllConnections?.(), 2000)
+        http.closeIdleConnections?.()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+        clearTimeout(cut)
+        await stopJobs()
+        await db.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,92 @@
+import { wallClock } from '../hours/evaluate.ts'
+import type { NearestPlace } from '../places/nearest.ts'
+
+// SMS replies: emergency numbers first, always; then what helps. Kept within two
+// segments where possible: GSM-7 (153 characters per segment when concatenated) once
+// characters outside the GSM alphabet are folded, e.g. "ê" → "e".
+
+type Lang = 'fr' | 'en'
+
+const GSM = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+)
+const TWO_SEGMENTS = 306
+
+export function toGsm(text: string): string {
+  return [...text]
+    .map((ch) => {
+      if (GSM.has(ch)) return ch
+      if (ch === '’' || ch === '‘') return "'"
+      if (ch === '«' || ch === '»' || ch === '“' || ch === '”') return '"'
+      if (ch === '–' || ch === '—') return '-'
+      if (ch === '\u00a0' || ch === '\u202f') return ' '
+      const base = ch.normalize('NFD').replace(/\p{M}/gu, '')
+      return [...base].every((c) => GSM.has(c)) ? base : '?'
+    })
+    .join('')
+}
+
+export function segments(text: string): number {
+  return text.length <= 160 ? 1 : Math.ceil(text.length / 153)
+}
+
+const EMERGENCY: Record<Lang, string> = {
+  fr: 'Urgence : appelez le 17 ou le 112, SMS au 114.',
+  en: 'Emergency: call 17 or 112, text 114.',
+}
+
+const hhmm = (d: Date, tz: string) => {
+  const w = wallClock(d, tz)
+  return `${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`
+}
+
+function placeLine(p: NearestPlace, i: number, lang: Lang, tz: string, withAddress: boolean) {
+  const dist = p.distance_m < 1000 ? `${Math.round(p.distance_m / 10) * 10} m` : `${(p.distance_m / 1000).toFixed(1)} km`
+  const until = p.open_until ? (lang === 'fr' ? `, jusqu'à ${hhmm(p.open_until, tz)}` : `, until ${hhmm(p.open_until, tz)}`) : ''
+  return `${i + 1}) ${p.name}${withAddress ? `, ${p.address}` : ''}, ${dist}${until}`
+}
+
+export function refugesReply(lang: Lang, places: NearestPlace[], tz: string): string {
+  const head = EMERGENCY[lang]
+  const tail = lang === 'fr' ? ' Alerte transmise.' : ' Alert sent.'
+  if (!places.length) {
+    return toGsm(`${head} ${lang === 'fr' ? 'Aucun refuge ouvert à proximité.' : 'No open refuge nearby.'}${tail}`)
+  }
+  const intro = lang === 'fr' ? ' Refuges ouverts : ' : ' Open refuges: '
+  // Three refuges matter more than their addresses: drop addresses first, then refuges.
+  for (let n = places.length; n >= 1; n--) {
+    for (const withAddress of [true, false]) {
+      const text = toGsm(`${head}${intro}${places.slice(0, n).map((p, i) => placeLine(p, i, lang, tz, withAddress)).join(' ')}.${tail}`)
+      if (text.length <= TWO_SEGMENTS) return text
+    }
+  }
+  return toGsm(`${head}${intro}${placeLine(places[0]!, 0, lang, tz, false)}`).slice(0, TWO_SEGMENTS)
+}
+
+export function askLocationReply(lang: Lang): string {
+  return toGsm(
+    lang === 'fr'
+      ? `${EMERGENCY.fr} Où êtes-vous ? Répondez avec une adresse, le nom d'un lieu ou un lien de carte (position partagée).`
+      : `${EMERGENCY.en} Where are you? Reply with an address, a place name or a map link (shared location).`,
+  )
+}
+
+export function optOutReply(lang: Lang): string {
+  return toGsm(lang === 'fr' ? `Vous ne recevrez plus de SMS de halte. ${EMERGENCY.fr}` : `You will get no more SMS from halte. ${EMERGENCY.en}`)
+}
+
+export function optInReply(lang: Lang): string {
+  return toGsm(lang === 'fr' ? `SMS de halte réactivés. ${EMERGENCY.fr}` : `SMS from halte are back on. ${EMERGENCY.en}`)
+}
+
+export function slowDownReply(lang: Lang): string {
+  return toGsm(
+    lang === 'fr'
+      ? `${EMERGENCY.fr} Votre alerte est déjà transmise ; trop de messages en peu de temps.`
+      : `${EMERGENCY.en} Your alert has already been passed on; too many messages in a short time.`,
+  )
+}
+
+export function unknownNumberReply(): string {
+  return toGsm(`${EMERGENCY.fr} / ${EMERGENCY.en}`)
+}

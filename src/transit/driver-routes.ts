@@ -1,0 +1,189 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { type Principal, requirePrincipal } from '../auth/principal.ts'
+import { HalteError, notFound } from '../errors.ts'
+import { bearer, json, jsonBody, pick } from '../http/responses.ts'
+import { createRouter } from '../http/router.ts'
+import { findNetworkById } from '../networks/queries.ts'
+import type { Network } from '../networks/schemas.ts'
+import { cursorStream } from '../realtime/sse.ts'
+import type { Services } from '../services.ts'
+import {
+  changesAfter,
+  type Decision,
+  type DropoffRow,
+  decide,
+  expirePassed,
+  findDropoff,
+  findVehicle,
+  lastEventId,
+  openOnTrip,
+  upsertVehicle,
+} from './dropoff-queries.ts'
+import { wakeDrivers } from './dropoff-routes.ts'
+import { makeLine, snapAhead } from './geometry.ts'
+import { presentDropoff, vehicleChannel } from './present.ts'
+import { findTripShape } from './queries.ts'
+import { unknownTrip } from './rules.ts'
+import { declineSchema, dropoffSchema, feedItemSchema, positionSchema } from './schemas.ts'
+
+interface Driver {
+  principal: Principal
+  network: Network
+  vehicle: string
+}
+
+async function driverOf(s: Services, p: Principal | undefined): Promise<Driver> {
+  const principal = requirePrincipal(p, ['driver'])
+  const network = await findNetworkById(s.sql, principal.networkId!)
+  if (!network || !principal.vehicle) throw notFound()
+  return { principal, network, vehicle: principal.vehicle }
+}
+
+const feedItem = (d: DropoffRow, network: Network, busAlong: number | null) => ({
+  ...presentDropoff(d, network),
+  ahead_m: busAlong === null ? null : Math.round(d.distance_along_m - busAlong),
+})
+
+export function driverApp(s: Services) {
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/driver/position',
+      tags: ['driver'],
+      summary: "Report the vehicle's position and current trip (driver)",
+      security: bearer,
+      request: { body: jsonBody(positionSchema) },
+      responses: { 204: { description: 'Recorded' }, ...pick(400, 401, 403, 415, 422) },
+    }),
+    async (c) => {
+      const d = await driverOf(s, c.get('principal'))
+      const body = c.req.valid('json')
+      const now = s.clock.now()
+      const previous = await findVehicle(s.sql, d.network.id, d.vehicle)
+      const tripId = body.trip_id ?? previous?.trip_id ?? null
+      let along: number | null = null
+      if (tripId) {
+        const trip = await findTripShape(s.sql, d.network.id, tripId)
+        if (!trip) throw unknownTrip(d.network, tripId)
+        // On the same trip the bus only moves forward: search from a little behind its
+        // last known distance, so a loop's other pass is not mistaken for it.
+        const from = previous?.trip_id === tripId && previous.along_m !== null ? Math.max(0, previous.along_m - 200) : 0
+        along = snapAhead(makeLine(trip.coords), [body.lon, body.lat], from).along
+      }
+      const expired = await s.sql.begin(async (tx) => {
+        await upsertVehicle(tx, d.network.id, { vehicle: d.vehicle, tripId, alongM: along, lat: body.lat, lon: body.lon, at: now })
+        return tripId && along !== null ? expirePassed(tx, d.network.id, tripId, along, now) : 0
+      })
+      if (tripId && expired > 0) await wakeDrivers(s, d.network.id, tripId, 'expired')
+      if (tripId !== (previous?.trip_id ?? null)) await s.signal?.publish(vehicleChannel(d.network.id, d.vehicle), 'trip')
+      return c.body(null, 204)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/driver/feed',
+      tags: ['driver'],
+      summary: "Pending requests on the driver's trip: SSE events `dropoff`, or the current list with Accept: application/json",
+      security: bearer,
+      responses: {
+        200: {
+          description: 'SSE stream (text/event-stream) or the list, nearest ahead first',
+          content: { 'application/json': { schema: z.array(feedItemSchema) }, 'text/event-stream': { schema: z.string() } },
+        },
+        ...pick(401, 403),
+      },
+    }),
+    async (c) => {
+      const d = await driverOf(s, c.get('principal'))
+      if (/application\/json/i.test(c.req.header('accept') ?? '') && !/text\/event-stream/i.test(c.req.header('accept') ?? '')) {
+        const v = await findVehicle(s.sql, d.network.id, d.vehicle)
+        const rows = v?.trip_id ? await openOnTrip(s.sql, d.network.id, v.trip_id) : []
+        return c.json(rows.map((r) => feedItem(r, d.network, v?.along_m ?? null)), 200)
+      }
+      return cursorStream(c, {
+        signal: s.signal,
+        channel: vehicleChannel(d.network.id, d.vehicle),
+        // Thousands of buses hold a stream each: with a signal, the safety poll can be rare.
+        pollMs: s.signal ? 30_000 : undefined,
+        // Trip-change corner: the cursor is per trip, so a new trip starts from its snapshot.
+        read: async (after) => {
+          const v = await findVehicle(s.sql, d.network.id, d.vehicle)
+          if (!v?.trip_id) return []
+          const [cursorTrip, cursorId] = parseCursor(after)
+          const along = v.along_m
+          if (cursorTrip !== v.trip_id) {
+            // First read on this trip: the open requests nearest ahead first, all under the
+            // trip's latest cursor so a resume continues after them.
+            const id = `${v.trip_id}:${await lastEventId(s.sql, d.network.id, v.trip_id)}`
+            const rows = await openOnTrip(s.sql, d.network.id, v.trip_id)
+            return rows.map((r) => ({ id, event: 'dropoff', data: feedItem(r, d.network, along) }))
+          }
+          const rows = await changesAfter(s.sql, d.network.id, v.trip_id, cursorId)
+          return rows.map((r) => ({ id: `${v.trip_id}:${r.event_id}`, event: 'dropoff', data: feedItem(r, d.network, along) }))
+        },
+      }) as never
+    },
+  )
+
+  for (const decision of ['accept', 'decline', 'done'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/driver/dropoffs/{id}/${decision}`,
+        tags: ['driver'],
+        summary: `${decision[0]!.toUpperCase()}${decision.slice(1)} a drop-off request on the driver's trip (driver)`,
+        security: bearer,
+        request: {
+          params: z.object({ id: z.string().uuid() }),
+          ...(decision === 'decline' ? { body: jsonBody(declineSchema) } : {}),
+        },
+        responses: { 200: json(dropoffSchema, 'The request after the decision'), ...pick(400, 401, 403, 404, 409, 415) },
+      }),
+      async (c) => {
+        const d = await driverOf(s, c.get('principal'))
+        const id = c.req.valid('param').id
+        // Only the decline route declares a body; the shared handler reads it only there.
+        const body = decision === 'decline' ? (c.req.valid as unknown as (t: 'json') => { reason: string; note?: string })('json') : undefined
+        const row = await findDropoff(s.sql, id)
+        if (!row || row.network_id !== d.network.id) throw notFound()
+        const v = await findVehicle(s.sql, d.network.id, d.vehicle)
+        if (v?.trip_id !== row.trip_id) {
+          throw new HalteError(403, 'forbidden', {
+            fr: "Cette demande concerne une autre course que celle de votre véhicule.",
+            en: "This request is for another trip than your vehicle's.",
+          })
+        }
+        const updated = await s.sql.begin((tx) =>
+          decide(tx, id, {
+            decision: decision as Decision,
+            vehicle: d.vehicle,
+            at: s.clock.now(),
+            position: v ? { lat: v.lat, lon: v.lon } : null,
+            reason: body?.reason,
+            note: body?.note,
+          }),
+        )
+        if (!updated) {
+          throw new HalteError(409, 'invalid_transition', {
+            fr: `Impossible : la demande est « ${row.status} ».`,
+            en: `Not possible: the request is "${row.status}".`,
+          })
+        }
+        await wakeDrivers(s, d.network.id, row.trip_id, id)
+        return c.json(presentDropoff(updated, d.network), 200)
+      },
+    )
+  }
+
+  return app
+}
+
+function parseCursor(after: string | null): [string | null, string] {
+  if (!after) return [null, '0']
+  const at = after.lastIndexOf(':')
+  return at < 0 ? [null, '0'] : [after.slice(0, at), after.slice(at + 1) || '0']
+}

@@ -1,0 +1,186 @@
+import type { Db } from '../db/types.ts'
+
+export interface DropoffRow {
+  id: string
+  network_id: string
+  trip_id: string
+  route_id: string
+  access_token_hash: string
+  status: 'pending' | 'accepted' | 'declined' | 'done' | 'expired'
+  lat: number
+  lon: number
+  offset_m: number
+  distance_along_m: number
+  after_stop_id: string
+  after_stop_name: string
+  after_stop_m: number
+  before_stop_id: string
+  before_stop_name: string
+  created_at: Date
+  decided_at: Date | null
+  decided_by: string | null
+  decision_reason: string | null
+  decision_note: string | null
+  done_at: Date | null
+  expired_at: Date | null
+}
+
+const columns = (sql: Db) => sql`
+  id, network_id, trip_id, route_id, access_token_hash, status, st_y(snapped::geometry) as lat, st_x(snapped::geometry) as lon,
+  offset_m, distance_along_m, after_stop_id, after_stop_name, after_stop_m, before_stop_id, before_stop_name,
+  created_at, decided_at, decided_by, decision_reason, decision_note, done_at, expired_at`
+
+const point = (sql: Db, p: { lat: number; lon: number }) => sql`st_setsrid(st_makepoint(${p.lon}, ${p.lat}), 4326)::geography`
+
+export interface NewDropoff {
+  networkId: string
+  tripId: string
+  routeId: string
+  tokenHash: string
+  snapped: { lat: number; lon: number }
+  offsetM: number
+  alongM: number
+  after: { id: string; name: string; alongM: number }
+  before: { id: string; name: string }
+  at: Date
+}
+
+export async function insertDropoff(sql: Db, d: NewDropoff): Promise<DropoffRow> {
+  const [row] = await sql<DropoffRow[]>`
+    insert into dropoffs (network_id, trip_id, route_id, access_token_hash, snapped, offset_m, distance_along_m,
+      after_stop_id, after_stop_name, after_stop_m, before_stop_id, before_stop_name, created_at)
+    values (${d.networkId}, ${d.tripId}, ${d.routeId}, ${d.tokenHash}, ${point(sql, d.snapped)}, ${d.offsetM}, ${d.alongM},
+      ${d.after.id}, ${d.after.name}, ${d.alongM - d.after.alongM}, ${d.before.id}, ${d.before.name}, ${d.at})
+    returning ${columns(sql)}`
+  await insertEvent(sql, row!, d.at)
+  return row!
+}
+
+export async function insertEvent(sql: Db, d: Pick<DropoffRow, 'id' | 'network_id' | 'trip_id'>, at: Date) {
+  await sql`insert into dropoff_events (dropoff_id, network_id, trip_id, at) values (${d.id}, ${d.network_id}, ${d.trip_id}, ${at})`
+}
+
+export async function findDropoff(sql: Db, id: string): Promise<DropoffRow | null> {
+  const [row] = await sql<DropoffRow[]>`select ${columns(sql)} from dropoffs where id = ${id}`
+  return row ?? null
+}
+
+export async function inExcludedZone(sql: Db, networkId: string, p: { lat: number; lon: number }): Promise<boolean> {
+  const [row] = await sql<{ inside: boolean }[]>`
+    select coalesce(st_intersects(excluded_zones, ${point(sql, p)}), false) as inside from networks where id = ${networkId}`
+  return row?.inside ?? false
+}
+
+export interface VehiclePosition {
+  vehicle: string
+  trip_id: string | null
+  along_m: number | null
+  lat: number
+  lon: number
+  at: Date
+}
+
+export async function findVehicle(sql: Db, networkId: string, vehicle: string): Promise<VehiclePosition | null> {
+  const [row] = await sql<VehiclePosition[]>`
+    select vehicle, trip_id, along_m, st_y(location::geometry) as lat, st_x(location::geometry) as lon, at
+    from vehicle_positions where network_id = ${networkId} and vehicle = ${vehicle}`
+  return row ?? null
+}
+
+// The most recent report of a vehicle on this trip stands for the bus's position.
+export async function latestOnTrip(sql: Db, networkId: string, tripId: string): Promise<VehiclePosition | null> {
+  const [row] = await sql<VehiclePosition[]>`
+    select vehicle, trip_id, along_m, st_y(location::geometry) as lat, st_x(location::geometry) as lon, at
+    from vehicle_positions where network_id = ${networkId} and trip_id = ${tripId} order by at desc limit 1`
+  return row ?? null
+}
+
+export async function vehiclesOnTrip(sql: Db, networkId: string, tripId: string): Promise<string[]> {
+  const rows = await sql<{ vehicle: string }[]>`
+    select vehicle from vehicle_positions where network_id = ${networkId} and trip_id = ${tripId}`
+  return rows.map((r) => r.vehicle)
+}
+
+export async function upsertVehicle(
+  sql: Db,
+  networkId: string,
+  v: { vehicle: string; tripId: string | null; alongM: number | null; lat: number; lon: number; at: Date },
+) {
+  await sql`
+    insert into vehicle_positions (network_id, vehicle, trip_id, location, along_m, at)
+    values (${networkId}, ${v.vehicle}, ${v.tripId}, ${point(sql, v)}, ${v.alongM}, ${v.at})
+    on conflict (network_id, vehicle) do update
+      set trip_id = excluded.trip_id, location = excluded.location, along_m = excluded.along_m, at = excluded.at`
+}
+
+// Requests the bus has passed (with some slack for GPS noise) expire.
+export async function expirePassed(sql: Db, networkId: string, tripId: string, alongM: number, at: Date) {
+  const rows = await sql<Pick<DropoffRow, 'id' | 'network_id' | 'trip_id'>[]>`
+    update dropoffs set status = 'expired', expired_at = ${at}
+    where network_id = ${networkId} and trip_id = ${tripId} and status in ('pending', 'accepted')
+      and distance_along_m < ${alongM - 30}
+    returning id, network_id, trip_id`
+  for (const r of rows) await insertEvent(sql, r, at)
+  return rows.length
+}
+
+export async function openOnTrip(sql: Db, networkId: string, tripId: string): Promise<DropoffRow[]> {
+  return sql<DropoffRow[]>`
+    select ${columns(sql)} from dropoffs
+    where network_id = ${networkId} and trip_id = ${tripId} and status in ('pending', 'accepted')
+    order by distance_along_m`
+}
+
+export async function lastEventId(sql: Db, networkId: string, tripId: string): Promise<string> {
+  const [row] = await sql<{ id: string | null }[]>`
+    select max(id)::text as id from dropoff_events where network_id = ${networkId} and trip_id = ${tripId}`
+  return row?.id ?? '0'
+}
+
+// Changes after the cursor, latest state of each request once, in cursor order.
+export async function changesAfter(sql: Db, networkId: string, tripId: string, after: string) {
+  return sql<(DropoffRow & { event_id: string })[]>`
+    select e.event_id::text, ${columns(sql)} from dropoffs d
+    join (select dropoff_id, max(id) as event_id from dropoff_events
+          where network_id = ${networkId} and trip_id = ${tripId} and id > ${after} group by dropoff_id) e
+      on e.dropoff_id = d.id
+    order by e.event_id`
+}
+
+export type Decision = 'accept' | 'decline' | 'done'
+
+const FROM: Record<Decision, string[]> = { accept: ['pending'], decline: ['pending', 'accepted'], done: ['pending', 'accepted'] }
+
+export async function decide(
+  sql: Db,
+  id: string,
+  d: { decision: Decision; vehicle: string; at: Date; position: { lat: number; lon: number } | null; reason?: string; note?: string },
+): Promise<DropoffRow | null> {
+  const where = d.position ? point(sql, d.position) : null
+  const set =
+    d.decision === 'done'
+      ? sql`status = 'done', done_at = ${d.at}, done_location = ${where},
+            decided_at = coalesce(decided_at, ${d.at}), decided_by = coalesce(decided_by, ${d.vehicle}),
+            decision_location = coalesce(decision_location, ${where})`
+      : sql`status = ${d.decision === 'accept' ? 'accepted' : 'declined'}, decided_at = ${d.at}, decided_by = ${d.vehicle},
+            decision_location = ${where}, decision_reason = ${d.reason ?? null}, decision_note = ${d.note ?? null}`
+  const [row] = await sql<DropoffRow[]>`
+    update dropoffs set ${set} where id = ${id} and status in ${sql(FROM[d.decision])}
+    returning ${columns(sql)}`
+  if (row) await insertEvent(sql, row, d.at)
+  return row ?? null
+}
+
+// Where a rider got off points near their home: past each network's retention period,
+// every point of a request is rounded to about a kilometre, as alert locations are.
+export async function coarsenOldDropoffs(sql: Db, now: Date): Promise<number> {
+  const round = (col: string) => sql`st_snaptogrid(${sql(col)}::geometry, 0.01)::geography`
+  const rows = await sql`
+    update dropoffs d set coarsened = true, snapped = ${round('snapped')},
+      decision_location = ${round('decision_location')}, done_location = ${round('done_location')}
+    from networks n
+    where n.id = d.network_id and not d.coarsened
+      and d.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)
+    returning d.id`
+  return rows.length
+}

@@ -1,0 +1,140 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { hashToken, secretsEqual } from '../auth/tokens.ts'
+import { HalteError, notFound } from '../errors.ts'
+import { json, jsonBody, pick } from '../http/responses.ts'
+import { createRouter } from '../http/router.ts'
+import { loadNetwork } from '../networks/routes.ts'
+import { slugSchema } from '../networks/schemas.ts'
+import type { Services } from '../services.ts'
+import { makeLine, snapAhead } from './geometry.ts'
+import { findDropoff, inExcludedZone, insertDropoff, findVehicle, latestOnTrip, vehiclesOnTrip } from './dropoff-queries.ts'
+import { presentDropoff, vehicleChannel } from './present.ts'
+import { findTripShape } from './queries.ts'
+import { checkHours, checkRoute, place, refusal, unknownTrip } from './rules.ts'
+import { dropoffCreatedSchema, dropoffRequestSchema, dropoffSchema } from './schemas.ts'
+import { findNetworkById } from '../networks/queries.ts'
+
+export function dropoffsApp(s: Services) {
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/networks/{slug}/dropoffs',
+      tags: ['transit'],
+      summary: 'Ask to get off between two stops (public)',
+      request: { params: z.object({ slug: slugSchema }), body: jsonBody(dropoffRequestSchema) },
+      responses: { 201: json(dropoffCreatedSchema, 'Accepted by the rules; pending for the driver'), ...pick(400, 404, 415, 422) },
+    }),
+    async (c) => {
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      // Refusals speak the network's language unless the rider's browser says otherwise.
+      if (!c.req.header('accept-language')) c.set('lang', network.locale === 'en' ? 'en' : 'fr')
+      const body = c.req.valid('json')
+      const at = body.at ? new Date(body.at) : s.clock.now()
+      let tripId = body.trip_id
+      if (!tripId) {
+        const v = await findVehicle(s.sql, network.id, body.vehicle!)
+        if (!v?.trip_id) throw unknownTrip(network, body.vehicle!)
+        tripId = v.trip_id
+      }
+      const trip = await findTripShape(s.sql, network.id, tripId)
+      if (!trip) throw unknownTrip(network, tripId)
+      checkRoute(network, trip)
+      checkHours(network, at, trip.coords[0]!)
+      const bus = await latestOnTrip(s.sql, network.id, trip.trip_id)
+      let busAlong = bus?.along_m ?? null
+      if (busAlong === null && body.rider_position) {
+        busAlong = snapAhead(makeLine(trip.coords), [body.rider_position.lon, body.rider_position.lat]).along
+      }
+      const p = place(network, trip, [body.location.lon, body.location.lat], busAlong ?? 0)
+      const snapped = { lon: p.snapped[0], lat: p.snapped[1] }
+      if (await inExcludedZone(s.sql, network.id, snapped)) {
+        throw refusal(network, 'excluded_zone', {
+          fr: "Le bus ne peut pas s'arrêter à cet endroit (zone exclue : carrefour, virage, voie de tram…). Choisissez un point un peu plus loin.",
+          en: 'The bus cannot stop here (excluded zone: junction, bend, tram track…). Pick a point a little further on.',
+        })
+      }
+      const i = p.afterIndex
+      const token = `hd_${crypto.randomUUID().replace(/-/g, '')}${crypto.randomUUID().replace(/-/g, '')}`
+      const tokenHash = await hashToken(token)
+      const row = await s.sql.begin((tx) =>
+        insertDropoff(tx, {
+          networkId: network.id,
+          tripId: trip.trip_id,
+          routeId: trip.route_id,
+          tokenHash,
+          snapped,
+          offsetM: p.offsetM,
+          alongM: p.alongM,
+          after: { id: trip.stop_ids[i]!, name: trip.stop_names[i]!, alongM: trip.dists_m[i]! },
+          before: { id: trip.stop_ids[i + 1]!, name: trip.stop_names[i + 1]! },
+          at,
+        }),
+      )
+      await wakeDrivers(s, network.id, trip.trip_id, row.id)
+      const view = presentDropoff(row, network)
+      return c.json(
+        {
+          id: row.id,
+          status: 'pending' as const,
+          access_token: token,
+          trip_id: row.trip_id,
+          snapped: view.snapped,
+          offset_m: Math.round(p.offsetM * 10) / 10,
+          distance_along_m: view.distance_along_m,
+          after_stop: view.after_stop,
+          before_stop: view.before_stop,
+          after_stop_m: view.after_stop_m,
+          text: view.text,
+          created_at: view.created_at,
+        },
+        201,
+      )
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/dropoffs/{id}',
+      tags: ['transit'],
+      summary: "A drop-off request's status and the driver's decision (its access token, as X-Access-Token or ?access_token=)",
+      request: {
+        params: z.object({ id: z.string().uuid() }),
+        query: z.object({ access_token: z.string().optional() }),
+        headers: z.object({ 'x-access-token': z.string().optional() }),
+      },
+      responses: { 200: json(dropoffSchema, 'The request'), ...pick(400, 401, 404) },
+    }),
+    async (c) => {
+      const token = c.req.valid('header')['x-access-token'] ?? c.req.valid('query').access_token
+      if (!token) {
+        throw new HalteError(401, 'unauthorized', {
+          fr: "Le jeton d'accès de la demande est requis (en-tête X-Access-Token).",
+          en: "The request's access token is required (header X-Access-Token).",
+        })
+      }
+      const row = await findDropoff(s.sql, c.req.valid('param').id)
+      // An unknown id and a wrong token look the same: ids are not secrets, tokens are.
+      if (!row || !(await secretsEqualHash(token, row.access_token_hash))) throw notFound()
+      const network = await findNetworkById(s.sql, row.network_id)
+      return c.json(presentDropoff(row, network!), 200)
+    },
+  )
+
+  return app
+}
+
+async function secretsEqualHash(token: string, storedHash: string): Promise<boolean> {
+  const h = await hashToken(token)
+  return secretsEqual(h, storedHash)
+}
+
+// After commit: every vehicle announced on that trip re-reads its feed.
+export async function wakeDrivers(s: Services, networkId: string, tripId: string, hint: string) {
+  if (!s.signal) return
+  for (const vehicle of await vehiclesOnTrip(s.sql, networkId, tripId)) {
+    await s.signal.publish(vehicleChannel(networkId, vehicle), hint)
+  }
+}

@@ -1,0 +1,69 @@
+import { z } from '@hono/zod-openapi'
+import { pointSchema } from '../geo/schemas.ts'
+
+const stopRef = z.object({ id: z.string(), name: z.string() })
+
+export const dropoffRequestSchema = z
+  .object({
+    trip_id: z.string().min(1).max(200).optional(),
+    vehicle: z.string().min(1).max(50).optional(),
+    location: pointSchema,
+    rider_position: pointSchema.optional(),
+    at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Judge the rules at this instant (default now).' }),
+  })
+  .strict()
+  .refine((b) => (b.trip_id === undefined) !== (b.vehicle === undefined), {
+    message: 'give trip_id or vehicle (one of them)',
+    path: ['trip_id'],
+  })
+  .openapi('DropoffRequest')
+
+export const dropoffCreatedSchema = z
+  .object({
+    id: z.string().uuid(),
+    status: z.literal('pending'),
+    access_token: z.string().openapi({ description: 'Shown once; send it as X-Access-Token to read the outcome.' }),
+    trip_id: z.string(),
+    snapped: pointSchema,
+    offset_m: z.number(),
+    distance_along_m: z.number(),
+    after_stop: stopRef,
+    before_stop: stopRef,
+    after_stop_m: z.number(),
+    text: z.string(),
+    created_at: z.string(),
+  })
+  .openapi('DropoffCreated')
+
+export const dropoffSchema = z
+  .object({
+    id: z.string().uuid(),
+    status: z.enum(['pending', 'accepted', 'declined', 'done', 'expired']),
+    trip_id: z.string(),
+    route_id: z.string(),
+    snapped: pointSchema,
+    distance_along_m: z.number(),
+    after_stop: stopRef,
+    before_stop: stopRef,
+    after_stop_m: z.number(),
+    text: z.string(),
+    created_at: z.string(),
+    decision: z
+      .object({ at: z.string(), reason: z.string().nullable(), note: z.string().nullable() })
+      .nullable(),
+    done_at: z.string().nullable(),
+    expired_at: z.string().nullable(),
+  })
+  .openapi('Dropoff')
+
+export const feedItemSchema = dropoffSchema.extend({ ahead_m: z.number().nullable() }).openapi('DriverDropoff')
+
+export const positionSchema = z
+  .object({ lat: pointSchema.shape.lat, lon: pointSchema.shape.lon, trip_id: z.string().min(1).max(200).optional() })
+  .strict()
+  .openapi('DriverPosition')
+
+export const declineSchema = z
+  .object({ reason: z.enum(['unsafe_spot', 'traffic', 'too_late', 'other']), note: z.string().max(500).optional() })
+  .strict()
+  .openapi('DropoffDecline')

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { createLogger } from '../../src/logger.ts'
+import { drainOutbox } from '../../src/notify/dispatcher.ts'
+import type { PushSender, PushTarget } from '../../src/notify/ports.ts'
+import { localSignal } from '../../src/realtime/signal.ts'
+import { connect } from '../../src/runtime/database.ts'
+import { ADMIN_TOKEN, createNetwork, createToken, type TestApp } from '../helpers/app.ts'
+import { type TestDb, testDatabase } from '../helpers/db.ts'
+import { tcpProxy } from '../helpers/proxy.ts'
+import { activePlace, subscription } from './fixtures.ts'
+
+// The database goes away in the middle of a fan-out: nothing is lost, and what is sent
+// twice carries the same message id (at-least-once, deduplicable by the receiver).
+let db: TestDb
+let proxy: Awaited<ReturnType<typeof tcpProxy>>
+let sql: ReturnType<typeof connect>
+let t: TestApp
+let now = new Date('2026-11-24T23:00:00+01:00')
+const clock = { now: () => now }
+const here = { lat: 47.2388, lon: 6.0243 }
+const log = createLogger('silent', () => {})
+
+beforeAll(async () => {
+  db = await testDatabase()
+  const u = new URL(db.url)
+  proxy = await tcpProxy({ host: u.hostname, port: Number(u.port || 5432) })
+  u.port = String(proxy.port)
+  sql = connect(u.toString(), { schema: db.schema, max: 4 })
+  const app = createApp({ sql, clock, logger: log, config: loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), signal: localSignal() })
+  t = {
+    db,
+    config: loadConfig({}),
+    logs: [],
+    request(path, init = {}) {
+      const { token, json, ...rest } = init
+      const headers = new Headers(rest.headers)
+      if (token) headers.set('authorization', `Bearer ${token}`)
+      if (json !== undefined) headers.set('content-type', 'application/json')
+      return Promise.resolve(app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }))
+    },
+    close: async () => {},
+  }
+  await createNetwork(t, { slug: 'besancon' })
+  const operator = await createToken(t, 'besancon', { role: 'operator', label: 'CSU' })
+  for (let i = 1; i <= 5; i++) {
+    const place = await activePlace(t, 'besancon', operator, { lat: here.lat + 0.0003 * i, lon: here.lon })
+    expect((await t.request('/v1/partner/push-subscriptions', { method: 'POST', token: place.token, json: subscription() })).status).toBe(201)
+  }
+})
+afterAll(async () => {
+  await sql?.end({ timeout: 1 })
+  proxy?.close()
+  await db?.close()
+})
+
+describe('database cut during fan-out', () => {
+  it('loses nothing; a message sent before the cut may go again, with the same id', async () => {
+    const res = await t.request('/v1/networks/besancon/alerts', { method: 'POST', json: { location: here } })
+    expect(res.status).toBe(201)
+    const delivered: { endpoint: string; id: string }[] = []
+    let calls = 0
+    const push: PushSender = {
+      async send(target: PushTarget, payload: string) {
+        calls++
+        delivered.push({ endpoint: target.endpoint, id: JSON.parse(payload).message_id })
+        // The push service took the message, then the database went away.
+        if (calls === 2) await proxy.cut()
+        return { ok: true }
+      },
+    }
+    const opts = { sql, clock, log, push, concurrency: 1, leaseMs: 30_000 }
+    await expect(drainOutbox(opts)).rejects.toThrow()
+    const sentBeforeCut = delivered.length
+    expect(sentBeforeCut).toBe(2)
+
+    // While it is down, a new alert is refused with the emergency numbers, not half-stored.
+    const down = await t.request('/v1/networks/besancon/alerts', { method: 'POST', json: { location: here } })
+    expect(down.status).toBe(503)
+    expect(((await down.json()) as { detail: string }).detail).toContain('112')
+
+    await proxy.restore()
+    for (let i = 0; i < 50; i++) {
+      try {
+        await sql`select 1`
+        break
+      } catch {
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    }
+    // The claimed rows wait for their lease, then go.
+    now = new Date(now.getTime() + 31_000)
+    await drainOutbox(opts)
+    const rows = await db.sql<{ id: string; status: string }[]>`select id::text, status from outbox`
+    expect(rows).toHaveLength(5)
+    expect(rows.every((r) => r.status === 'sent')).toBe(true)
+    const endpoints = new Set(delivered.map((d) => d.endpoint))
+    expect(endpoints.size).toBe(5)
+    // At most the messages in flight at the cut went twice, each with its row's id.
+    expect(delivered.length).toBeLessThanOrEqual(5 + sentBeforeCut)
+    const ids = delivered.map((d) => d.id)
+    expect(new Set(ids).size).toBe(5)
+    expect(ids.every((id) => /^halte-outbox-\d+$/.test(id))).toBe(true)
+  })
+})

@@ -1,0 +1,171 @@
+// Nearest-5-open refuges at national scale: 1,000,000 places over metropolitan France,
+// at a busy instant (Tuesday 15:00) and a quiet one (Sunday 03:30). The endpoint over
+// HTTP (wrk, 32 connections) against pgbench running the endpoint's own SQL (the
+// network lookup and the KNN query, captured from the driver) in the same run.
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import postgres from 'postgres'
+import { instantFromWallClock, wallClock } from '../../src/hours/evaluate.ts'
+import { findNetworkBySlug, insertNetwork } from '../../src/networks/queries.ts'
+import { nearestPlaces } from '../../src/places/nearest.ts'
+import { refreshDuePeriods } from '../../src/places/periods.ts'
+import { connect, ensureSchema } from '../../src/runtime/database.ts'
+import { migrateFromDisk } from '../../src/runtime/migrations.ts'
+import { CLI } from '../helpers/process.ts'
+import { freePort, waitForStatus } from './lib.ts'
+import { CITY_POINTS, generatePlaces } from './places-data.ts'
+
+const URL_ = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const SCHEMA = 'bench_nearest'
+const COUNT = Number(process.env.BENCH_PLACES ?? 1_000_000)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+
+// The next Tuesday 15:00 and Sunday 03:30 in Paris.
+function nextParis(weekday: number, hour: number, minute: number): Date {
+  const now = Date.now()
+  for (let d = 1; d <= 8; d++) {
+    const w = wallClock(new Date(now + d * 86_400_000), 'Europe/Paris')
+    const t = instantFromWallClock({ ...w, hour, minute, second: 0 }, 'Europe/Paris')
+    const day = new Intl.DateTimeFormat('en', { timeZone: 'Europe/Paris', weekday: 'short' }).format(t)
+    if (['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(day) === weekday) return t
+  }
+  throw new Error('unreachable: every weekday occurs within 8 days')
+}
+
+// Query points: around the cities, where people are (a deterministic spread).
+const POINTS = Array.from({ length: 200 }, (_, i) => {
+  const c = CITY_POINTS[i % CITY_POINTS.length]!
+  const a = (i * 2.399963) % (2 * Math.PI)
+  const r = 0.004 * ((i * 7) % 10)
+  return { lat: Number((c.lat + r * Math.sin(a)).toFixed(5)), lon: Number((c.lon + 1.4 * r * Math.cos(a)).toFixed(5)) }
+})
+
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'null'
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (v instanceof Date) return `'${v.toISOString()}'`
+  if (Array.isArray(v)) return `'{${v.map((x) => `"${String(x).replace(/"/g, '\\"')}"`).join(',')}}'`
+  return `'${String(v).replace(/'/g, "''")}'`
+}
+
+const inline = (query: string, params: unknown[]) => query.replace(/\$(\d+)/g, (_, n) => literal(params[Number(n) - 1]))
+
+async function prepareData() {
+  const admin = connect(URL_, { max: 2 })
+  await ensureSchema(admin, SCHEMA)
+  await admin.end()
+  const sql = connect(URL_, { schema: SCHEMA, max: 4 })
+  await migrateFromDisk(sql)
+  let network = await findNetworkBySlug(sql, 'france')
+  if (!network) network = await insertNetwork(sql, { slug: 'france', name: 'France', timezone: 'Europe/Paris', locale: 'fr', country_code: 'FR' })
+  const [{ n }] = (await sql`select count(*)::int as n from places`) as unknown as [{ n: number }]
+  if (n !== COUNT) {
+    console.log(`generating ${COUNT.toLocaleString('en')} places…`)
+    const t0 = performance.now()
+    await sql`delete from places`
+    await generatePlaces(sql, network.id, COUNT)
+    console.log(`  inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  }
+  const t1 = performance.now()
+  const refreshed = await refreshDuePeriods(sql, new Date())
+  if (refreshed) console.log(`materialised open periods of ${refreshed.toLocaleString('en')} places in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
+  await sql`vacuum analyze places`
+  return { sql }
+}
+
+function wrk(base: string, at: Date, dir: string) {
+  const paths = POINTS.map((p) => `/v1/networks/france/places/nearest?lat=${p.lat}&lon=${p.lon}&limit=5&at=${encodeURIComponent(at.toISOString())}`)
+  const lua = join(dir, 'paths.lua')
+  writeFileSync(lua, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`)
+  const out = execFileSync('wrk', ['-t2', '-c32', `-d${SECONDS}s`, '--latency', '-s', lua, base]).toString()
+  const ms = (label: string) => {
+    const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(out)
+    if (!m) return Number.NaN
+    const v = Number(m[1])
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v
+  }
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms('50%'), p99: ms('99%'), non2xx }
+}
+
+function pgbench(scripts: string[], dir: string) {
+  const files = scripts.map((s, i) => {
+    const f = join(dir, `q${i}.sql`)
+    writeFileSync(f, s)
+    return `${f}@1`
+  })
+  const args = ['-n', '-c', '32', '-j', '2', '-T', String(SECONDS), '-M', 'prepared', ...files.flatMap((f) => ['-f', f]), URL_]
+  const out = execFileSync('pgbench', args, { env: { ...process.env, PGOPTIONS: `-c search_path=${SCHEMA},public` } }).toString()
+  return { tps: Number(/tps = ([\d.]+)/.exec(out)?.[1]), latency: Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]) }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+export async function run() {
+  const probe = postgres(URL_, { max: 1, connect_timeout: 3, onnotice: () => {} })
+  try {
+    await probe`select 1`
+  } catch {
+    console.log(`(skipped: needs a PostgreSQL with PostGIS at DATABASE_URL or ${URL_})`)
+    return
+  } finally {
+    await probe.end()
+  }
+  const { sql } = await prepareData()
+  const dir = mkdtempSync(join(tmpdir(), 'halte-bench-nearest-'))
+  // Default log level (access logs on); the bench does not read them.
+  const port = await freePort()
+  const server = spawn(process.execPath, [CLI, 'serve'], {
+    env: { ...process.env, DATABASE_URL: URL_, HALTE_DB_SCHEMA: SCHEMA, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    stdio: 'ignore',
+  })
+  const base = `http://127.0.0.1:${port}`
+  await waitForStatus(`${base}/readyz`)
+  try {
+    for (const [label, at] of [
+      ['Tuesday 15:00', nextParis(2, 15, 0)],
+      ['Sunday 03:30', nextParis(0, 3, 30)],
+    ] as const) {
+      // The endpoint's own SQL, as the driver sends it, for each query point.
+      const scripts: string[] = []
+      let openShare = 0
+      for (const p of POINTS.slice(0, 50)) {
+        const captured: string[] = []
+        const spy = postgres(URL_, {
+          max: 1,
+          fetch_types: false,
+          onnotice: () => {},
+          connection: { search_path: `${SCHEMA},public` },
+          debug: (_c, query, params) => captured.push(inline(query, params as unknown[])),
+        })
+        const n = await findNetworkBySlug(spy, 'france')
+        const found = await nearestPlaces(spy, n!, { lat: p.lat, lon: p.lon, at, limit: 5, openOnly: true, features: [], radiusM: n!.search_radius_m })
+        openShare += found.length
+        await spy.end()
+        scripts.push(`${captured.map((q) => q.trim()).join(';\n')};\n`)
+      }
+      const [{ share }] = (await sql`select round(100.0 * avg((open_periods @> ${at}::timestamptz)::int), 1)::float8 as share from places`) as unknown as [{ share: number }]
+      console.log(`\n## ${label} (${at.toISOString()}): ${share} % of places open; ${(openShare / 50).toFixed(1)} results per query on average`)
+      const plan = await sql.unsafe(`explain (analyze, buffers, costs off) ${scripts[0]!.split(';\n')[1]}`)
+      console.log(plan.map((r) => `    ${r['QUERY PLAN']}`).join('\n'))
+      const rows: Record<string, string | number>[] = []
+      const ratios: number[] = []
+      const p99s: number[] = []
+      for (let i = 0; i < ROUNDS; i++) {
+        const h = wrk(base, at, dir)
+        const b = pgbench(scripts, dir)
+        ratios.push(h.rps / b.tps)
+        p99s.push(h.p99)
+        rows.push({ round: i + 1, http_rps: Math.round(h.rps), p50_ms: h.p50, p99_ms: h.p99, non2xx: h.non2xx, pgbench_tps: Math.round(b.tps), pgbench_ms: b.latency, ratio: (h.rps / b.tps).toFixed(2) })
+      }
+      console.table(rows)
+      console.log(`median p99 ${median(p99s)} ms (goal < 25); median ratio endpoint/pgbench ${median(ratios).toFixed(2)} (goal ≥ 0.75)`)
+    }
+  } finally {
+    server.kill('SIGTERM')
+    await sql.end()
+  }
+}

@@ -1,0 +1,63 @@
+import { createApp } from '../../src/app.ts'
+import { type Config, loadConfig } from '../../src/config.ts'
+import { createLogger } from '../../src/logger.ts'
+import { localSignal } from '../../src/realtime/signal.ts'
+import type { Clock } from '../../src/services.ts'
+import { type TestDb, testDatabase } from './db.ts'
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+
+export interface TestApp {
+  db: TestDb
+  config: Config
+  logs: Record<string, unknown>[]
+  request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>
+  close(): Promise<void>
+}
+
+// The real app on a real database, called in-process through app.request().
+export async function testApp(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+  const db = await testDatabase()
+  const config = loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'debug', ...opts.env })
+  const logs: Record<string, unknown>[] = []
+  const logger = createLogger('debug', (line) => logs.push(JSON.parse(line)))
+  const app = createApp({ sql: db.sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: localSignal() })
+  return {
+    db,
+    config,
+    logs,
+    request(path, init = {}) {
+      const { token, json, ...rest } = init
+      const headers = new Headers(rest.headers)
+      if (token) headers.set('authorization', `Bearer ${token}`)
+      if (json !== undefined) headers.set('content-type', 'application/json')
+      return Promise.resolve(
+        app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }),
+      )
+    },
+    close: () => db.close(),
+  }
+}
+
+export async function createNetwork(t: TestApp, overrides: Record<string, unknown> = {}) {
+  const res = await t.request('/v1/networks', {
+    method: 'POST',
+    token: ADMIN_TOKEN,
+    json: {
+      slug: `net-${crypto.randomUUID().slice(0, 8)}`,
+      name: 'Réseau de test',
+      timezone: 'Europe/Paris',
+      locale: 'fr',
+      country_code: 'FR',
+      ...overrides,
+    },
+  })
+  if (res.status !== 201) throw new Error(`network creation failed: ${res.status} ${await res.text()}`)
+  return (await res.json()) as { id: string; slug: string }
+}
+
+export async function createToken(t: TestApp, slug: string, body: Record<string, unknown>, token = ADMIN_TOKEN) {
+  const res = await t.request(`/v1/networks/${slug}/tokens`, { method: 'POST', token, json: body })
+  if (res.status !== 201) throw new Error(`token creation failed: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { token: string }).token
+}

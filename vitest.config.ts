@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config'
+
+// With DATABASE_URL the suite runs on that PostgreSQL+PostGIS, each file in its own
+// schema; without it, on the embedded PGlite+PostGIS, each file in its own instance.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/global.ts'],
+    pool: 'forks',
+    // As in production (see src/runtime/utc.ts); the hours tests also switch zones themselves.
+    env: { TZ: 'UTC' },
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 30_000,
+  },
+})
