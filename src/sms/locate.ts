@@ -1,14 +1,15 @@
 import type { Db } from '../db/types.ts'
+import { type NameCandidate, refugesNamedLike, stopsNamedLike } from './queries.ts'
 
 // Where is the person? From an SMS body: plain coordinates, a geo: URI (RFC 5870),
 // an OpenStreetMap, Google or Apple Maps link, or else the name of one of the
-// network's refuges. Short links (maps.app.goo.gl…) need a network call to expand
+// network's refuges or stops. Short links (maps.app.goo.gl…) need a network call to expand
 // and are not followed: the reply then asks for a location.
 
 export interface Located {
   lat: number
   lon: number
-  via: 'coordinates' | 'geo_uri' | 'map_link' | 'name'
+  via: 'coordinates' | 'geo_uri' | 'map_link' | 'name' | 'stop'
   name?: string
 }
 
@@ -92,30 +93,43 @@ export function similarity(a: string, b: string): number {
 
 export const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
 
-const STOPWORDS = new Set(['les', 'des', 'une', 'pour', 'dans', 'avec', 'suis', 'help', 'aide', 'aidez', 'moi', 'the', 'near', 'pres', 'devant', 'rue', 'place'])
+const STOPWORDS = new Set(['les', 'des', 'une', 'pour', 'dans', 'avec', 'suis', 'help', 'aide', 'aidez', 'moi', 'the', 'near', 'pres', 'devant', 'rue', 'place', 'arret', 'stop'])
+// A refuge scoring this close to the best stop still wins: staff who know the scheme
+// are there, and a stop named after a landmark usually is the landmark.
+const CLOSE = 0.1
+const MIN_SCORE = 0.5
 
-// A refuge whose name the message mentions. Candidates come from a word match in SQL
-// (bounded), the decision from the similarity of the name to the message's words.
+const wordsOf = (text: string) => fold(text).split(/[^a-z0-9]+/).filter(Boolean)
+
+// How well a name matches the message: its similarity to the message window of the
+// same number of words, at the best place in the message.
+function score(name: string, msg: string[]): number {
+  const n = wordsOf(name).length
+  let best = 0
+  for (let i = 0; i + n <= Math.max(msg.length, n); i++) best = Math.max(best, similarity(name, msg.slice(i, i + n).join(' ')))
+  return best
+}
+
+function best(rows: NameCandidate[], msg: string[]) {
+  let top: { row: NameCandidate; score: number } | null = null
+  for (const row of rows) {
+    const s = score(row.name, msg)
+    if (s >= MIN_SCORE && (!top || s > top.score)) top = { row, score: s }
+  }
+  return top
+}
+
+// A refuge or a stop of the current GTFS feed whose name the message mentions.
+// Candidates come from a word match in SQL (bounded), the decision from the
+// similarity of each name to the message's words.
 export async function locateByName(sql: Db, networkId: string, body: string): Promise<Located | null> {
-  const words = [...new Set(fold(body).split(/[^a-z0-9]+/).filter((w) => w.length >= 4 && !STOPWORDS.has(w)))].slice(0, 8)
+  const msg = wordsOf(body)
+  const words = [...new Set(msg.filter((w) => w.length >= 4 && !STOPWORDS.has(w)))].slice(0, 8)
   if (!words.length) return null
   const patterns = words.map((w) => `%${w}%`)
-  const rows = await sql<{ name: string; lat: number; lon: number }[]>`
-    select name, st_y(location::geometry) as lat, st_x(location::geometry) as lon
-    from places
-    where network_id = ${networkId} and status = 'active'
-      and translate(lower(name), 'àâäáéèêëíîïóôöúùûüçñœ', 'aaaaeeeeiiiooouuuucno') like any(${patterns}::text[])
-    limit 200`
-  let best: { row: (typeof rows)[number]; score: number } | null = null
-  for (const row of rows) {
-    // Compare the name with the message window of the same number of words.
-    const nameWords = fold(row.name).split(/[^a-z0-9]+/).filter(Boolean).length
-    const msg = fold(body).split(/[^a-z0-9]+/).filter(Boolean)
-    let score = 0
-    for (let i = 0; i + nameWords <= Math.max(msg.length, nameWords); i++) {
-      score = Math.max(score, similarity(row.name, msg.slice(i, i + nameWords).join(' ')))
-    }
-    if (score >= 0.5 && (!best || score > best.score)) best = { row, score }
-  }
-  return best ? { lat: best.row.lat, lon: best.row.lon, via: 'name', name: best.row.name } : null
+  const [refuges, stops] = await Promise.all([refugesNamedLike(sql, networkId, patterns), stopsNamedLike(sql, networkId, patterns)])
+  const refuge = best(refuges, msg)
+  const stop = best(stops, msg)
+  if (refuge && (!stop || refuge.score >= stop.score - CLOSE)) return { lat: refuge.row.lat, lon: refuge.row.lon, via: 'name', name: refuge.row.name }
+  return stop ? { lat: stop.row.lat, lon: stop.row.lon, via: 'stop', name: stop.row.name } : null
 }

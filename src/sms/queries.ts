@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts'
+import { type Db, textArray } from '../db/types.ts'
 
 export async function networkIdBySmsNumber(sql: Db, to: string) {
   const [row] = await sql<{ id: string }[]>`select id from networks where sms_number = ${to}`
@@ -36,4 +36,37 @@ export async function recentAlertOf(sql: Db, networkId: string, phoneHash: strin
     order by created_at desc limit 1
     for update`
   return row ?? null
+}
+
+export interface NameCandidate {
+  name: string
+  lat: number
+  lon: number
+}
+
+// A name lower-cased and without accents, as the message's words are, for the word
+// prefilter; translate() because the embedded database has no unaccent.
+const foldedName = (sql: Db) => sql`translate(lower(name), 'àâäáéèêëíîïóôöúùûüçñœ', 'aaaaeeeeiiiooouuuucno')`
+
+export async function refugesNamedLike(sql: Db, networkId: string, patterns: string[]) {
+  return sql<NameCandidate[]>`
+    select name, st_y(location::geometry) as lat, st_x(location::geometry) as lon
+    from places
+    where network_id = ${networkId} and status = 'active' and ${foldedName(sql)} like any(${textArray(patterns)}::text[])
+    limit 200`
+}
+
+// Stops of the feed in force (the network's latest import). A name has one stop per
+// direction, sometimes a station beside them, all within a few dozen metres: one row
+// per name, the first by stop_id, so the same message always lands on the same point.
+// Not their centroid: distinct stops can share a name across towns ("Mairie"), and a
+// centroid of those would be in neither.
+export async function stopsNamedLike(sql: Db, networkId: string, patterns: string[]) {
+  return sql<NameCandidate[]>`
+    select distinct on (name) name, lat, lon
+    from transit_stops
+    where feed_id = (select id from gtfs_feeds where network_id = ${networkId} order by id desc limit 1)
+      and lat is not null and lon is not null and ${foldedName(sql)} like any(${textArray(patterns)}::text[])
+    order by name, stop_id
+    limit 200`
 }

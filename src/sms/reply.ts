@@ -46,8 +46,22 @@ function placeLine(p: NearestPlace, i: number, lang: Lang, tz: string, withAddre
   return `${i + 1}) ${p.name}${withAddress ? `, ${p.address}` : ''}, ${dist}${until}`
 }
 
-export function refugesReply(lang: Lang, places: NearestPlace[], tz: string): string {
-  const head = EMERGENCY[lang]
+// Said back when a name in the message placed the person: a wrong guess can then be
+// corrected. Long names are cut so the refuges still fit.
+export interface Understood {
+  via: string
+  name?: string
+}
+
+function understoodLine(lang: Lang, near: Understood | undefined): string {
+  if (!near?.name || (near.via !== 'stop' && near.via !== 'name')) return ''
+  const name = near.name.length > 40 ? `${near.name.slice(0, 37)}...` : near.name
+  if (lang === 'en') return ` Near ${near.via === 'stop' ? `stop ${name}` : `"${name}"`}? If not, say where you are.`
+  return ` Vous êtes près ${near.via === 'stop' ? `de l'arrêt ${name}` : `de "${name}"`} ? Sinon, dites où vous êtes.`
+}
+
+export function refugesReply(lang: Lang, places: NearestPlace[], tz: string, near?: Understood): string {
+  const head = `${EMERGENCY[lang]}${understoodLine(lang, near)}`
   const tail = lang === 'fr' ? ' Alerte transmise.' : ' Alert sent.'
   if (!places.length) {
     return toGsm(`${head} ${lang === 'fr' ? 'Aucun refuge ouvert à proximité.' : 'No open refuge nearby.'}${tail}`)

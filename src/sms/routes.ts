@@ -123,6 +123,7 @@ export function smsApp(s: Services) {
               lang,
               await nearestPlaces(tx, network, { lat: located.lat, lon: located.lon, at: now, limit: 3, openOnly: true, features: [], radiusM: network.search_radius_m }),
               network.timezone,
+              located,
             )
           : askLocationReply(lang)
         await tx`update sms_inbound set reply = ${reply}, alert_id = ${alertId} where message_sid = ${sid}`

@@ -74,6 +74,25 @@ describe('SMS replies', () => {
     expect(text).toContain('until 02:00')
   })
 
+  it('say back the stop or refuge a name in the message was taken for, within two segments', () => {
+    const stop = refugesReply('fr', [place({})], 'Europe/Paris', { via: 'stop', name: 'Gare Centrale' })
+    expect(stop).toMatch(/^Urgence : appelez le 17 ou le 112, SMS au 114\. Vous etes près de l'arret Gare Centrale \? Sinon, dites où vous etes\. Refuges ouverts : 1\) Bar de nuit/)
+    expect(refugesReply('en', [], 'Europe/Paris', { via: 'stop', name: 'GARE CENTRALE' })).toBe(
+      'Emergency: call 17 or 112, text 114. Near stop GARE CENTRALE? If not, say where you are. No open refuge nearby. Alert sent.',
+    )
+    expect(refugesReply('en', [place({})], 'Europe/Paris', { via: 'name', name: 'Bar de nuit' })).toContain('Near "Bar de nuit"?')
+    // Coordinates need no confirmation.
+    expect(refugesReply('fr', [place({})], 'Europe/Paris', { via: 'coordinates' })).not.toContain('près de')
+    const long = 'x'.repeat(120)
+    const crowded = refugesReply('fr', [place({ address: long }), place({ address: long }), place({ address: long })], 'Europe/Paris', {
+      via: 'stop',
+      name: `Arrêt ${'y'.repeat(80)}`,
+    })
+    expect(crowded.length).toBeLessThanOrEqual(306)
+    expect(crowded).toContain(`l'arret Arret ${'y'.repeat(31)}... ?`)
+    expect(crowded).toContain('1) Bar de nuit')
+  })
+
   it('fold characters outside the GSM alphabet instead of switching to UCS-2', () => {
     expect(toGsm('Où êtes-vous ? « Crêperie » — Löwe')).toBe('Où etes-vous ? " Creperie " - Löwe')
     expect(askLocationReply('fr')).toMatch(/^Urgence : appelez le 17 ou le 112, SMS au 114\. Où etes-vous \?/)

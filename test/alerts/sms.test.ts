@@ -1,6 +1,7 @@
 import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
+import { ADMIN_TOKEN, createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
+import { baseFeed, zipOf } from '../transit/feed.ts'
 import { activePlace, subscription } from './fixtures.ts'
 
 // Inbound SMS as Twilio sends them, signed with the twilio package's own helper.
@@ -12,6 +13,22 @@ const here = { lat: 47.2388, lon: 6.0243 }
 let t: TestApp
 let sid = 0
 
+// Stops near the refuges: one name per direction (G2 listed first, G1 first by
+// stop_id), names in capitals with accents, and a stop with a refuge's name elsewhere.
+const STOPS = {
+  G2: { name: 'Gare Centrale', lat: here.lat - 0.001, lon: here.lon },
+  G1: { name: 'Gare Centrale', lat: here.lat - 0.0012, lon: here.lon + 0.0003 },
+  E1: { name: 'ÉGLISE SAINT-ÉTIENNE', lat: here.lat + 0.004, lon: here.lon - 0.002 },
+  P1: { name: 'Pharmacie de la Gare', lat: here.lat - 0.03, lon: here.lon },
+}
+
+function feedWithStops() {
+  const files = baseFeed()
+  const extra = Object.entries(STOPS).map(([id, s]) => `${id},"${s.name}",${s.lat},${s.lon}`)
+  files['stops.txt'] = `${files['stops.txt']}${extra.join('\n')}\n`
+  return zipOf(files)
+}
+
 beforeAll(async () => {
   t = await testApp({ clock: { now: () => NOW }, env: { TWILIO_AUTH_TOKEN: AUTH, PUBLIC_BASE_URL: BASE } })
   await createNetwork(t, { slug: 'besancon', sms_number: NUMBER })
@@ -21,6 +38,13 @@ beforeAll(async () => {
   await t.request('/v1/partner/push-subscriptions', { method: 'POST', token: bar.token, json: subscription() })
   await activePlace(t, 'besancon', operator, { lat: here.lat + 0.02, lon: here.lon, name: 'Pharmacie de la Gare' })
   await activePlace(t, 'besancon', operator, { lat: here.lat, lon: here.lon + 0.002, name: 'Librairie', hours: 'Mo-Sa 09:00-19:00' })
+  const gtfs = await t.request('/v1/networks/besancon/gtfs', {
+    method: 'POST',
+    token: ADMIN_TOKEN,
+    body: new Blob([feedWithStops() as Uint8Array<ArrayBuffer>]),
+    headers: { 'content-type': 'application/zip' },
+  })
+  if (gtfs.status !== 200) throw new Error(`GTFS import failed: ${gtfs.status} ${await gtfs.text()}`)
 })
 afterAll(() => t?.close())
 
@@ -55,6 +79,12 @@ async function post(params: Record<string, string>, opts: { signature?: string; 
 }
 
 const message = (xml: string) => /<Message>([\s\S]*)<\/Message>/.exec(xml)?.[1] ?? null
+const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
+const alertOf = async (from: string) => {
+  const [row] = await t.db.sql<{ lat: number | null; lon: number | null }[]>`
+    select st_y(location::geometry) as lat, st_x(location::geometry) as lon from alerts where phone = ${from}`
+  return row
+}
 
 describe('Twilio inbound SMS webhook', () => {
   it('refuses a missing, wrong or foreign-URL signature with 403 and stores nothing', async () => {
@@ -121,9 +151,39 @@ describe('Twilio inbound SMS webhook', () => {
     expect(recipients!.n).toBe(1)
   })
 
-  it('a refuge named in the message is a location', async () => {
+  it('a refuge named in the message is a location, preferred to a stop of the same name', async () => {
     const { text } = await post(form({ Body: 'Je suis devant la pharmacie de la gare', From: '+33600000003' }))
-    expect(message(text)).toContain('1) Pharmacie de la Gare')
+    const msg = unescape(message(text)!)
+    expect(msg).toContain('Vous etes près de "Pharmacie de la Gare" ? Sinon')
+    expect(msg).toContain('1) Pharmacie de la Gare')
+    expect(msg).not.toContain('arret')
+    expect(await alertOf('+33600000003')).toEqual({ lat: here.lat + 0.02, lon: here.lon })
+  })
+
+  it("a stop named in the message is a location: the first of the name's stops, said back in the reply", async () => {
+    const from = '+33600000007'
+    const { text } = await post(form({ Body: 'je suis a la gare centrale aidez moi', From: from }))
+    const msg = unescape(message(text)!)
+    expect(msg).toMatch(/^Urgence : appelez le 17 ou le 112, SMS au 114\. Vous etes près de l'arret Gare Centrale \? Sinon, dites où vous etes\. Refuges ouverts : 1\) Bar <Le Chat & la Souris>/)
+    expect(msg.length).toBeLessThanOrEqual(306)
+    expect(await alertOf(from)).toEqual({ lat: STOPS.G1.lat, lon: STOPS.G1.lon })
+  })
+
+  it('a stop name in capitals with accents matches a message in lower case without them', async () => {
+    const from = '+33600000008'
+    const { text } = await post(form({ Body: "Suivie, je suis à l'eglise saint etienne", From: from }))
+    expect(unescape(message(text)!)).toContain("près de l'arret ÉGLISE SAINT-ÉTIENNE ?")
+    expect(await alertOf(from)).toEqual({ lat: STOPS.E1.lat, lon: STOPS.E1.lon })
+  })
+
+  it('a message that only shares a word with stop names is no location: it asks for one', async () => {
+    const from = '+33600000009'
+    const { text } = await post(form({ Body: "je suis perdue près d'une gare", From: from }))
+    const msg = message(text)!
+    expect(msg).toMatch(/17.*112.*114/)
+    expect(msg).toContain('Où etes-vous')
+    expect(msg).not.toContain('Refuges ouverts')
+    expect(await alertOf(from)).toEqual({ lat: null, lon: null })
   })
 
   it('STOP / ARRET opt out: no status SMS afterwards; START opts back in', async () => {
