@@ -93,6 +93,8 @@ export function similarity(a: string, b: string): number {
 
 export const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
 
+// Words that say nothing about where, or everywhere ('arret' would match every
+// stop named "Arrêt …"): not worth one of the few prefilter patterns.
 const STOPWORDS = new Set(['les', 'des', 'une', 'pour', 'dans', 'avec', 'suis', 'help', 'aide', 'aidez', 'moi', 'the', 'near', 'pres', 'devant', 'rue', 'place', 'arret', 'stop'])
 // A refuge scoring this close to the best stop still wins: staff who know the scheme
 // are there, and a stop named after a landmark usually is the landmark.

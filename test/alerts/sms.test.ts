@@ -79,7 +79,7 @@ async function post(params: Record<string, string>, opts: { signature?: string; 
 }
 
 const message = (xml: string) => /<Message>([\s\S]*)<\/Message>/.exec(xml)?.[1] ?? null
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
+const fromXml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
 const alertOf = async (from: string) => {
   const [row] = await t.db.sql<{ lat: number | null; lon: number | null }[]>`
     select st_y(location::geometry) as lat, st_x(location::geometry) as lon from alerts where phone = ${from}`
@@ -153,7 +153,7 @@ describe('Twilio inbound SMS webhook', () => {
 
   it('a refuge named in the message is a location, preferred to a stop of the same name', async () => {
     const { text } = await post(form({ Body: 'Je suis devant la pharmacie de la gare', From: '+33600000003' }))
-    const msg = unescape(message(text)!)
+    const msg = fromXml(message(text)!)
     expect(msg).toContain('Vous etes près de "Pharmacie de la Gare" ? Sinon')
     expect(msg).toContain('1) Pharmacie de la Gare')
     expect(msg).not.toContain('arret')
@@ -163,7 +163,7 @@ describe('Twilio inbound SMS webhook', () => {
   it("a stop named in the message is a location: the first of the name's stops, said back in the reply", async () => {
     const from = '+33600000007'
     const { text } = await post(form({ Body: 'je suis a la gare centrale aidez moi', From: from }))
-    const msg = unescape(message(text)!)
+    const msg = fromXml(message(text)!)
     expect(msg).toMatch(/^Urgence : appelez le 17 ou le 112, SMS au 114\. Vous etes près de l'arret Gare Centrale \? Sinon, dites où vous etes\. Refuges ouverts : 1\) Bar <Le Chat & la Souris>/)
     expect(msg.length).toBeLessThanOrEqual(306)
     expect(await alertOf(from)).toEqual({ lat: STOPS.G1.lat, lon: STOPS.G1.lon })
@@ -172,7 +172,7 @@ describe('Twilio inbound SMS webhook', () => {
   it('a stop name in capitals with accents matches a message in lower case without them', async () => {
     const from = '+33600000008'
     const { text } = await post(form({ Body: "Suivie, je suis à l'eglise saint etienne", From: from }))
-    expect(unescape(message(text)!)).toContain("près de l'arret ÉGLISE SAINT-ÉTIENNE ?")
+    expect(fromXml(message(text)!)).toContain("près de l'arret ÉGLISE SAINT-ÉTIENNE ?")
     expect(await alertOf(from)).toEqual({ lat: STOPS.E1.lat, lon: STOPS.E1.lon })
   })
 
