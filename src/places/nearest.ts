@@ -44,49 +44,40 @@ interface CandidateRow extends Omit<NearestPlace, 'open_now' | 'open_until' | 'n
   closures: { from: string; to: string }[] | null
 }
 
-// The inner query walks the Mercator index in distance order within the search box
-// and nothing else, so the planner takes the ordered index scan that stops after
-// `take` rows; the exact radius and the other filters apply to those few rows. A bare
-// box (&&) is estimated from statistics; ST_DWithin's extra distance test is not, and
-// its guessed selectivity made the planner sort every place in the box instead.
-// Of the `take` neighbours, at most `keep` that pass the filters get their
-// (costlier) periods and distance worked out.
-export async function nearestCandidates(sql: Db, networkId: string, q: NearestQuery, take: number, skip: number, keep: number) {
+// One ordered walk of the Mercator index: the planner takes the KNN index scan and
+// applies the filters to each neighbour as it comes, stopping once `take` pass. So at
+// night, when a few percent of places are open, the closed ones are skipped inside
+// that one scan instead of coming back in batches. A bare box (&&) bounds the walk:
+// it is estimated from statistics, whereas ST_DWithin's guessed selectivity made the
+// planner sort every place in the box instead. The exact geodesic radius is checked
+// on the few rows returned (they come nearest first, so one well beyond it ends the
+// search). Places whose window does not cover T pass the open filter and are
+// decided by the library in nearestPlaces.
+export async function nearestCandidates(sql: Db, networkId: string, q: NearestQuery, take: number, skip: number) {
   const pt = point(sql, q.lat, q.lon)
   const merc = mercPoint(sql, q.lat, q.lon)
   const covered = sql`(p.periods_from <= ${q.at} and ${q.at} < p.periods_to)`
-  // One row with only `scanned` set when no candidate passes the filters.
-  return sql<(CandidateRow & { scanned: number })[]>`
-    with p as (
-      select p.id, p.name, p.kind, p.address, p.phone, p.features, p.location, p.open_periods,
-        p.periods_from, p.periods_to, p.opening_hours, p.merc <-> ${merc} as d
-      from places p
-      where p.status = 'active' and p.network_id = ${networkId}
-        and p.merc && st_expand(${merc}, ${mercRadius(q.radiusM, q.lat)})
-      order by p.merc <-> ${merc}
-      limit ${take} offset ${skip}
-    )
-    select s.scanned, x.* from (select count(*)::int as scanned from p) s left join (
-      select p.id, p.name, p.kind, p.address, p.phone, p.features, p.d,
-        st_y(p.location::geometry) as lat, st_x(p.location::geometry) as lon,
-        st_distance(p.location, ${pt}) as distance_m,
-        ${covered} as covered,
-        p.open_periods @> ${q.at}::timestamptz as open_now,
-        (select upper(r) from unnest(p.open_periods) r where r @> ${q.at}::timestamptz) as open_until,
-        (select min(lower(r)) from unnest(p.open_periods) r where lower(r) > ${q.at}) as next_open,
-        p.periods_to, p.opening_hours,
-        case when not ${covered} then
-          (select json_agg(json_build_object('from', c.starts_at, 'to', c.ends_at)) from place_closures c
-           where c.place_id = p.id and c.ends_at > ${q.at})
-        end as closures
-      from p
-      where st_dwithin(p.location, ${pt}, ${q.radiusM})
-        and p.features @> ${textArray(q.features)}::text[]
-        and (not ${q.openOnly} or p.open_periods @> ${q.at}::timestamptz or not ${covered})
-      order by p.d
-      limit ${keep}
-    ) x on true
-    order by x.d`
+  const openFilter = q.openOnly ? sql`and (p.open_periods @> ${q.at}::timestamptz or not ${covered})` : sql``
+  return sql<CandidateRow[]>`
+    select p.id, p.name, p.kind, p.address, p.phone, p.features,
+      st_y(p.location::geometry) as lat, st_x(p.location::geometry) as lon,
+      st_distance(p.location, ${pt}) as distance_m,
+      ${covered} as covered,
+      p.open_periods @> ${q.at}::timestamptz as open_now,
+      (select upper(r) from unnest(p.open_periods) r where r @> ${q.at}::timestamptz) as open_until,
+      (select min(lower(r)) from unnest(p.open_periods) r where lower(r) > ${q.at}) as next_open,
+      p.periods_to, p.opening_hours,
+      case when not ${covered} then
+        (select json_agg(json_build_object('from', c.starts_at, 'to', c.ends_at)) from place_closures c
+         where c.place_id = p.id and c.ends_at > ${q.at})
+      end as closures
+    from places p
+    where p.status = 'active' and p.network_id = ${networkId}
+      and p.merc && st_expand(${merc}, ${mercRadius(q.radiusM, q.lat)})
+      and p.features @> ${textArray(q.features)}::text[]
+      ${openFilter}
+    order by p.merc <-> ${merc}
+    limit ${take} offset ${skip}`
 }
 
 const EXACT_HORIZON_DAYS = 14
@@ -94,31 +85,29 @@ const MAX_CANDIDATES = 5000
 
 export async function nearestPlaces(sql: Db, network: HoursNetwork, q: NearestQuery): Promise<NearestPlace[]> {
   const found: NearestPlace[] = []
-  let skip = 0
-  // At night a few percent of places are open: look at enough neighbours at once.
-  let take = Math.max(q.limit * 10, 50)
   const libraries = new Map<string, opening_hours>()
-  let keep = q.limit
+  // Inside the materialised window every row the scan returns is an answer: one batch
+  // of `limit`. More batches are needed only for rows the library decides (an instant
+  // outside the window), which it may find closed.
+  let take = q.limit
+  let skip = 0
   while (found.length < q.limit && skip < MAX_CANDIDATES) {
-    const result = await nearestCandidates(sql, network.id, q, take, skip, keep)
-    const scanned = result[0]?.scanned ?? 0
-    const rows = result.filter((r) => r.id !== null)
-    const batch: NearestPlace[] = []
+    const rows = await nearestCandidates(sql, network.id, q, take, skip)
+    let beyond = false
     for (const row of rows) {
+      if (row.distance_m > q.radiusM) {
+        // Mercator order is distance order up to the change of scale across the
+        // radius (well under 1 %); past that margin nothing further can be inside.
+        beyond ||= row.distance_m > q.radiusM * 1.02
+        continue
+      }
       const place = row.covered ? fromPeriods(row) : fromLibrary(row, network, q.at, libraries)
-      if (!q.openOnly || place.open_now) batch.push(place)
+      if (!q.openOnly || place.open_now) found.push(place)
     }
-    // Places the library found closed left the kept rows short: read the whole batch.
-    if (rows.length === keep && found.length + batch.length < q.limit && keep < take) {
-      keep = take
-      continue
-    }
-    found.push(...batch)
-    // Fewer neighbours than asked for: the search box is exhausted.
-    if (scanned < take) break
+    // Fewer rows than asked for: the search box is exhausted.
+    if (beyond || rows.length < take) break
     skip += take
-    take = Math.min(take * 4, 2000)
-    keep = q.limit
+    take = Math.min(Math.max(take * 4, 50), 2000)
   }
   // The index orders by Mercator distance; distance_m is on the spheroid. Re-sort on what we show.
   return found.sort((a, b) => a.distance_m - b.distance_m).slice(0, q.limit)

@@ -54,10 +54,15 @@ export function connect(url: string, opts: { schema?: string; max?: number } = {
 // Two instances may start at once; losing the race to create the schema is fine.
 export async function ensureSchema(sql: Sql, schema: string | undefined) {
   if (!schema) return
-  try {
-    await sql`create schema if not exists ${sql(schema)}`
-  } catch (e) {
-    const code = (e as { code?: string }).code
-    if (code !== '23505' && code !== '42P06') throw e
-  }
+  // The first migration creates PostGIS if missing; run inside this schema it would
+  // put the extension there, out of reach of every other schema. Create it where the
+  // database's other users expect it first (a no-op when it exists anywhere).
+  // Both may race with another process doing the same: its win is as good as ours.
+  const raced = (e: unknown) => ['23505', '42P06', '42710'].includes((e as { code?: string }).code ?? '')
+  await sql`create extension if not exists postgis schema public`.catch((e) => {
+    if (!raced(e)) throw e
+  })
+  await sql`create schema if not exists ${sql(schema)}`.catch((e) => {
+    if (!raced(e)) throw e
+  })
 }

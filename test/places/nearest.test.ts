@@ -56,6 +56,27 @@ describe('nearest open refuges', () => {
     expect((await names('limit=5&features=toilets')).map((p) => p.name)).toEqual(['Refuge 97', 'Refuge 131'])
   })
 
+  it('the search radius is geodesic: a place 10 m inside is found, one 10 m outside is not', async () => {
+    await createNetwork(t, { slug: 'bord', search_radius_m: 1000 })
+    const network = (await findNetworkBySlug(t.db.sql, 'bord'))!
+    // At 45°N a metre of meridian is 1/111,132 of a degree.
+    const rows = [990, 1010, 1400].map((m) => ({
+      name: `À ${m} m`,
+      kind: 'shop',
+      address: `${m} chemin du Bord`,
+      lat: 45 + m / 111_132,
+      lon: 5,
+      opening_hours: '24/7',
+    }))
+    const report = await importPlaces(t.db.sql, network, rows, { approve: true, now: NOW })
+    expect(report.rejected).toEqual([])
+    for (const open of ['true', 'false']) {
+      const res = await t.request(`/v1/networks/bord/places/nearest?lat=45&lon=5&limit=5&open=${open}`)
+      const body = (await res.json()) as { features: { properties: { name: string; distance_m: number } }[] }
+      expect(body.features.map((f) => f.properties.name)).toEqual(['À 990 m'])
+    }
+  })
+
   it('beyond the search radius the answer is empty, with the emergency numbers', async () => {
     const res = await t.request('/v1/networks/rue/places/nearest?lat=45.5&lon=5.5')
     const body = (await res.json()) as { features: unknown[]; emergency: Record<string, string> }
