@@ -1,47 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app.ts'
-import { loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
 import { drainOutbox } from '../../src/notify/dispatcher.ts'
 import type { PushSender, PushTarget } from '../../src/notify/ports.ts'
-import { localSignal } from '../../src/realtime/signal.ts'
-import { connect } from '../../src/runtime/database.ts'
-import { ADMIN_TOKEN, createNetwork, createToken, type TestApp } from '../helpers/app.ts'
-import { type TestDb, testDatabase } from '../helpers/db.ts'
-import { tcpProxy } from '../helpers/proxy.ts'
+import { createNetwork, createToken, type ProxiedTestApp, testApp } from '../helpers/app.ts'
 import { activePlace, subscription } from './fixtures.ts'
 
 // The database goes away in the middle of a fan-out: nothing is lost, and what is sent
 // twice carries the same message id (at-least-once, deduplicable by the receiver).
-let db: TestDb
-let proxy: Awaited<ReturnType<typeof tcpProxy>>
-let sql: ReturnType<typeof connect>
-let t: TestApp
+let t: ProxiedTestApp
 let now = new Date('2026-11-24T23:00:00+01:00')
 const clock = { now: () => now }
 const here = { lat: 47.2388, lon: 6.0243 }
 const log = createLogger('silent', () => {})
 
 beforeAll(async () => {
-  db = await testDatabase()
-  const u = new URL(db.url)
-  proxy = await tcpProxy({ host: u.hostname, port: Number(u.port || 5432) })
-  u.port = String(proxy.port)
-  sql = connect(u.toString(), { schema: db.schema, max: 4 })
-  const app = createApp({ sql, clock, logger: log, config: loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), signal: localSignal() })
-  t = {
-    db,
-    config: loadConfig({}),
-    logs: [],
-    request(path, init = {}) {
-      const { token, json, ...rest } = init
-      const headers = new Headers(rest.headers)
-      if (token) headers.set('authorization', `Bearer ${token}`)
-      if (json !== undefined) headers.set('content-type', 'application/json')
-      return Promise.resolve(app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }))
-    },
-    close: async () => {},
-  }
+  t = await testApp({ clock, throughProxy: true })
   await createNetwork(t, { slug: 'besancon' })
   const operator = await createToken(t, 'besancon', { role: 'operator', label: 'CSU' })
   for (let i = 1; i <= 5; i++) {
@@ -49,11 +22,7 @@ beforeAll(async () => {
     expect((await t.request('/v1/partner/push-subscriptions', { method: 'POST', token: place.token, json: subscription() })).status).toBe(201)
   }
 })
-afterAll(async () => {
-  await sql?.end({ timeout: 1 })
-  proxy?.close()
-  await db?.close()
-})
+afterAll(() => t?.close())
 
 describe('database cut during fan-out', () => {
   it('loses nothing; a message sent before the cut may go again, with the same id', async () => {
@@ -66,11 +35,11 @@ describe('database cut during fan-out', () => {
         calls++
         delivered.push({ endpoint: target.endpoint, id: JSON.parse(payload).message_id })
         // The push service took the message, then the database went away.
-        if (calls === 2) await proxy.cut()
+        if (calls === 2) await t.proxy.cut()
         return { ok: true }
       },
     }
-    const opts = { sql, clock, log, push, concurrency: 1, leaseMs: 30_000 }
+    const opts = { sql: t.sql, clock, log, push, concurrency: 1, leaseMs: 30_000 }
     await expect(drainOutbox(opts)).rejects.toThrow()
     const sentBeforeCut = delivered.length
     expect(sentBeforeCut).toBe(2)
@@ -80,10 +49,10 @@ describe('database cut during fan-out', () => {
     expect(down.status).toBe(503)
     expect(((await down.json()) as { detail: string }).detail).toContain('112')
 
-    await proxy.restore()
+    await t.proxy.restore()
     for (let i = 0; i < 50; i++) {
       try {
-        await sql`select 1`
+        await t.sql`select 1`
         break
       } catch {
         await new Promise((r) => setTimeout(r, 200))
@@ -92,7 +61,7 @@ describe('database cut during fan-out', () => {
     // The claimed rows wait for their lease, then go.
     now = new Date(now.getTime() + 31_000)
     await drainOutbox(opts)
-    const rows = await db.sql<{ id: string; status: string }[]>`select id::text, status from outbox`
+    const rows = await t.db.sql<{ id: string; status: string }[]>`select id::text, status from outbox`
     expect(rows).toHaveLength(5)
     expect(rows.every((r) => r.status === 'sent')).toBe(true)
     const endpoints = new Set(delivered.map((d) => d.endpoint))

@@ -1,9 +1,12 @@
+import type { Sql } from 'postgres'
 import { createApp } from '../../src/app.ts'
 import { type Config, loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
 import { localSignal } from '../../src/realtime/signal.ts'
+import { connect, EMBEDDED_POOL } from '../../src/runtime/database.ts'
 import type { Clock } from '../../src/services.ts'
 import { type TestDb, testDatabase } from './db.ts'
+import { tcpProxy } from './proxy.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
@@ -15,15 +18,41 @@ export interface TestApp {
   close(): Promise<void>
 }
 
+// The app reaches its database through a TCP proxy: proxy.cut() takes the database
+// away from the app (its pool is sql) while the test keeps db.sql to see what was stored.
+export interface ProxiedTestApp extends TestApp {
+  sql: Sql
+  proxy: Awaited<ReturnType<typeof tcpProxy>>
+}
+
+interface TestAppOptions {
+  env?: Record<string, string>
+  clock?: Clock
+  throughProxy?: boolean
+}
+
 // The real app on a real database, called in-process through app.request().
-export async function testApp(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+export async function testApp(opts: TestAppOptions & { throughProxy: true }): Promise<ProxiedTestApp>
+export async function testApp(opts?: TestAppOptions): Promise<TestApp>
+export async function testApp(opts: TestAppOptions = {}): Promise<TestApp | ProxiedTestApp> {
   const db = await testDatabase()
+  let sql = db.sql
+  let proxy: ProxiedTestApp['proxy'] | undefined
+  if (opts.throughProxy) {
+    const u = new URL(db.url)
+    proxy = await tcpProxy({ host: u.hostname, port: Number(u.port || 5432) })
+    u.port = String(proxy.port)
+    // One connection on the embedded database, as the app runs there (see EMBEDDED_POOL).
+    sql = connect(u.toString(), { schema: db.schema, max: db.embedded ? EMBEDDED_POOL : 4 })
+  }
   const config = loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'debug', ...opts.env })
   const logs: Record<string, unknown>[] = []
   const logger = createLogger('debug', (line) => logs.push(JSON.parse(line)))
-  const app = createApp({ sql: db.sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: localSignal() })
+  const app = createApp({ sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: localSignal() })
   return {
     db,
+    sql,
+    proxy,
     config,
     logs,
     request(path, init = {}) {
@@ -35,7 +64,13 @@ export async function testApp(opts: { env?: Record<string, string>; clock?: Cloc
         app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }),
       )
     },
-    close: () => db.close(),
+    async close() {
+      if (proxy) {
+        await sql.end({ timeout: 1 })
+        proxy.close()
+      }
+      await db.close()
+    },
   }
 }
 
