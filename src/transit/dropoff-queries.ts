@@ -43,14 +43,15 @@ export interface NewDropoff {
   after: { id: string; name: string; alongM: number }
   before: { id: string; name: string }
   at: Date
+  tripEndsAt: Date
 }
 
 export async function insertDropoff(sql: Db, d: NewDropoff): Promise<DropoffRow> {
   const [row] = await sql<DropoffRow[]>`
     insert into dropoffs (network_id, trip_id, route_id, access_token_hash, snapped, offset_m, distance_along_m,
-      after_stop_id, after_stop_name, after_stop_m, before_stop_id, before_stop_name, created_at)
+      after_stop_id, after_stop_name, after_stop_m, before_stop_id, before_stop_name, created_at, trip_ends_at)
     values (${d.networkId}, ${d.tripId}, ${d.routeId}, ${d.tokenHash}, ${point(sql, d.snapped)}, ${d.offsetM}, ${d.alongM},
-      ${d.after.id}, ${d.after.name}, ${d.alongM - d.after.alongM}, ${d.before.id}, ${d.before.name}, ${d.at})
+      ${d.after.id}, ${d.after.name}, ${d.alongM - d.after.alongM}, ${d.before.id}, ${d.before.name}, ${d.at}, ${d.tripEndsAt})
     returning ${columns(sql)}`
   await insertEvent(sql, row!, d.at)
   return row!

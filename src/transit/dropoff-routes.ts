@@ -10,7 +10,8 @@ import { makeLine, snapAhead } from './geometry.ts'
 import { findDropoff, inExcludedZone, insertDropoff, findVehicle, latestOnTrip, vehiclesOnTrip } from './dropoff-queries.ts'
 import { presentDropoff, vehicleChannel } from './present.ts'
 import { findTripShape } from './queries.ts'
-import { checkHours, checkRoute, place, refusal, unknownTrip } from './rules.ts'
+import { tripRunAt } from './calendar.ts'
+import { checkHours, checkRoute, place, refusal, tripNotRunning, unknownTrip } from './rules.ts'
 import { dropoffCreatedSchema, dropoffRequestSchema, dropoffSchema } from './schemas.ts'
 import { findNetworkById } from '../networks/queries.ts'
 
@@ -42,6 +43,8 @@ export function dropoffsApp(s: Services) {
       if (!trip) throw unknownTrip(network, tripId)
       checkRoute(network, trip)
       checkHours(network, at, trip.coords[0]!)
+      const run = await tripRunAt(s.sql, trip.feed_id, trip.trip_id, at, network.timezone)
+      if (!run) throw tripNotRunning(network, trip.trip_id, at)
       const bus = await latestOnTrip(s.sql, network.id, trip.trip_id)
       let busAlong = bus?.along_m ?? null
       if (busAlong === null && body.rider_position) {
@@ -70,6 +73,7 @@ export function dropoffsApp(s: Services) {
           after: { id: trip.stop_ids[i]!, name: trip.stop_names[i]!, alongM: trip.dists_m[i]! },
           before: { id: trip.stop_ids[i + 1]!, name: trip.stop_names[i + 1]! },
           at,
+          tripEndsAt: run.ends_at,
         }),
       )
       await wakeDrivers(s, network.id, trip.trip_id, row.id)

@@ -20,6 +20,7 @@ export async function nearestStops(sql: Db, networkId: string, q: { lat: number;
 }
 
 export interface TripShape {
+  feed_id: string
   trip_id: string
   route_id: string
   route_type: number
@@ -48,7 +49,7 @@ async function shapeCoords(sql: Db, feedId: string, shapeId: string): Promise<Ar
 }
 
 export async function findTripShape(sql: Db, networkId: string, tripId: string): Promise<TripShape | null> {
-  const [row] = await sql<(Omit<TripShape, 'coords'> & { feed_id: string })[]>`
+  const [row] = await sql<Omit<TripShape, 'coords'>[]>`
     select t.feed_id::text, t.trip_id, t.route_id, r.route_type, p.shape_id,
            p.stop_ids, p.dists_m,
            array(select coalesce(s.name, u.id) from unnest(p.stop_ids) with ordinality u(id, n)
@@ -58,6 +59,5 @@ export async function findTripShape(sql: Db, networkId: string, tripId: string):
     join transit_patterns p on p.feed_id = t.feed_id and p.pattern_id = t.pattern_id
     where t.feed_id = ${currentFeed(sql, networkId)} and t.trip_id = ${tripId}`
   if (!row) return null
-  const { feed_id, ...trip } = row
-  return { ...trip, coords: await shapeCoords(sql, feed_id, trip.shape_id) }
+  return { ...row, coords: await shapeCoords(sql, row.feed_id, row.shape_id) }
 }

@@ -1,4 +1,5 @@
 import { HalteError } from '../errors.ts'
+import { isoInZone } from '../hours/format.ts'
 import { stateAt } from '../hours/evaluate.ts'
 import { parseHours } from '../hours/parse.ts'
 import type { Network } from '../networks/schemas.ts'
@@ -17,6 +18,16 @@ export function unknownTrip(network: Network, what: string): HalteError {
   return refusal(network, 'unknown_trip', {
     fr: `Course inconnue (${what}) : vérifiez la ligne et l'heure, ou demandez au conducteur.`,
     en: `Unknown trip (${what}): check the line and time, or ask the driver.`,
+  })
+}
+
+// The trip exists but its calendar has no run around that instant: a rider who picked
+// yesterday's timetable, or a trip that ended long ago, must not reach a driver's feed.
+export function tripNotRunning(network: Network, tripId: string, at: Date): HalteError {
+  const when = isoInZone(at, network.timezone).slice(0, 16).replace('T', ' ')
+  return refusal(network, 'unknown_trip', {
+    fr: `La course ${tripId} ne circule pas à ce moment-là (${when}) : vérifiez la ligne et l'heure, ou demandez au conducteur.`,
+    en: `Trip ${tripId} does not run at that time (${when}): check the line and time, or ask the driver.`,
   })
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
-import { baseFeed, LAT, zipOf } from './feed.ts'
+import { calendarFeed, LAT, zipOf } from './feed.ts'
 
 // 21:00 UTC = 22:00 in Paris, inside the network's 21:00–06:00 window.
 const clock = { now: () => new Date('2026-11-20T21:00:00Z') }
@@ -17,7 +17,7 @@ async function networkWithFeed(overrides: Record<string, unknown> = {}) {
   const res = await t.request(`/v1/networks/${n.slug}/gtfs`, {
     method: 'POST',
     token: ADMIN_TOKEN,
-    body: new Blob([zipOf(baseFeed()) as Uint8Array<ArrayBuffer>]),
+    body: new Blob([zipOf(calendarFeed()) as Uint8Array<ArrayBuffer>]),
     headers: { 'content-type': 'application/zip' },
   })
   if (res.status !== 200) throw new Error(await res.text())
@@ -77,10 +77,11 @@ describe('rider requests', () => {
     await expectRefusal({ vehicle: 'ghost', location: at(7.315) }, 'unknown_trip')
   })
 
-  it('judges hours in the network zone: refused at 15:00, accepted at 00:30 across midnight', async () => {
+  it('judges hours in the network zone: refused at 15:00, accepted at 01:12 across midnight', async () => {
     await expectRefusal({ trip_id: 'TR1', location: at(7.315), at: '2026-11-20T15:00:00+01:00' }, 'outside_hours')
-    const res = await ask({ trip_id: 'TR1', location: at(7.315), at: '2026-11-20T23:30:00Z' })
-    expect(res.status).toBe(201)
+    // 00:12 UTC is 01:12 in Paris, inside 21:00-06:00, while the night trip TRN runs.
+    const res = await ask({ trip_id: 'TRN', location: at(7.315), at: '2026-11-21T00:12:00Z' })
+    expect(res.status, await res.text()).toBe(201)
   })
 
   it('refuses a point in an excluded zone', async () => {
@@ -125,5 +126,64 @@ describe('rider requests', () => {
     expect((await ask({ location: at(7.315) })).status).toBe(400)
     expect((await ask({ trip_id: 'TR1', vehicle: 'x', location: at(7.315) })).status).toBe(400)
     expect((await ask({ trip_id: 'TR1', location: { lat: 95, lon: 7 } })).status).toBe(400)
+  })
+})
+
+// TR1 runs every day 22:10-22:14 (Paris); TRS on Saturdays; TRN on Friday nights at 25:10.
+describe('service calendar', () => {
+  const notRunning = async (body: Record<string, unknown>) => {
+    const p = await expectRefusal({ location: at(7.315), ...body }, 'unknown_trip')
+    expect(p.detail).toMatch(/ne circule pas à ce moment-là/)
+    return p
+  }
+
+  it('accepts from 30 min before the first departure to 30 min after the last arrival, not beyond', async () => {
+    expect((await ask({ trip_id: 'TR1', location: at(7.315), at: '2026-11-20T21:41:00+01:00' })).status).toBe(201)
+    expect((await ask({ trip_id: 'TR1', location: at(7.315), at: '2026-11-20T22:43:00+01:00' })).status).toBe(201)
+    const p = await notRunning({ trip_id: 'TR1', at: '2026-11-20T21:39:00+01:00' })
+    expect(p.detail).toContain('(2026-11-20 21:39)')
+    await notRunning({ trip_id: 'TR1', at: '2026-11-20T22:45:00+01:00' })
+  })
+
+  it('refuses a trip on a day its calendar does not run, and on a removed date', async () => {
+    expect((await ask({ trip_id: 'TRS', location: at(7.315), at: '2026-11-21T22:05:00+01:00' })).status).toBe(201)
+    // Friday: the Saturday service does not run.
+    await notRunning({ trip_id: 'TRS', at: '2026-11-20T22:05:00+01:00' })
+    // Saturday 28 November is removed by calendar_dates (exception_type 2).
+    await notRunning({ trip_id: 'TRS', at: '2026-11-28T22:05:00+01:00' })
+    // Past the calendar's end date.
+    await notRunning({ trip_id: 'TRS', at: '2028-01-01T22:05:00+01:00' })
+  })
+
+  it('accepts a trip on a date added by calendar_dates', async () => {
+    // Wednesday 25 November is added (exception_type 1); the Wednesday after is not.
+    expect((await ask({ trip_id: 'TRS', location: at(7.315), at: '2026-11-25T22:05:00+01:00' })).status).toBe(201)
+    await notRunning({ trip_id: 'TRS', at: '2026-12-02T22:05:00+01:00' })
+  })
+
+  it("a trip past midnight (25:10:00) runs on the previous day's service", async () => {
+    // Saturday 01:12 is Friday's service: it runs. Friday 01:12 is Thursday's: it does not.
+    const res = await ask({ trip_id: 'TRN', location: at(7.315), at: '2026-11-21T01:12:00+01:00' })
+    const body = (await res.json()) as { created_at: string }
+    expect(res.status, JSON.stringify(body)).toBe(201)
+    expect(body.created_at).toBe('2026-11-21T01:12:00+01:00')
+    await notRunning({ trip_id: 'TRN', at: '2026-11-20T01:12:00+01:00' })
+    // Friday 23:00 is hours before that run starts.
+    await notRunning({ trip_id: 'TRN', at: '2026-11-20T23:00:00+01:00' })
+  })
+
+  it("judges the vehicle's announced trip the same way", async () => {
+    const bus = await driver('bus-saturday')
+    expect((await report(bus, { ...at(7.3), trip_id: 'TRS' })).status).toBe(204)
+    await notRunning({ vehicle: 'bus-saturday', at: '2026-11-20T22:05:00+01:00' })
+    expect((await ask({ vehicle: 'bus-saturday', location: at(7.315), at: '2026-11-21T22:05:00+01:00' })).status).toBe(201)
+  })
+
+  it("explains in English on an English-speaking network, judged in that network's zone", async () => {
+    // 22:05 in Toronto is 04:05 in Paris: the trip's times are Toronto's there.
+    const en = await networkWithFeed({ locale: 'en', timezone: 'America/Toronto', region_code: null, country_code: 'CA' })
+    expect((await ask({ trip_id: 'TR1', location: at(7.315), at: '2026-11-20T22:05:00-05:00' }, en)).status).toBe(201)
+    const p = await expectRefusal({ trip_id: 'TR1', location: at(7.315), at: '2026-11-20T23:30:00-05:00' }, 'unknown_trip', en)
+    expect(p.message).toMatch(/^Trip TR1 does not run at that time \(2026-11-20 23:30\)/)
   })
 })

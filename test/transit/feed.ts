@@ -41,3 +41,17 @@ export function baseFeed(): Files {
 export function zipOf(files: Files): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)])))
 }
+
+// baseFeed plus trips whose calendars differ, on route L1 and its shape: TRS runs on
+// Saturdays (not on 28 Nov 2026, and also on Wednesday 25 Nov 2026); TRN runs on Friday
+// nights only, from 25:10:00 to 25:14:00 of Friday's service day (01:10 on Saturday).
+export function calendarFeed(): Files {
+  const f = baseFeed()
+  const times = (trip: string, h: number) =>
+    ['S1', 'S2', 'S3', 'S4', 'S5'].map((s, n) => `${trip},${s},${n + 1},${h}:${10 + n}:00,${h}:${10 + n}:00`)
+  f['trips.txt'] += 'TRS,L1,SA,SH1\nTRN,L1,FRN,SH1\n'
+  f['stop_times.txt'] += `${[...times('TRS', 22), ...times('TRN', 25)].join('\n')}\n`
+  f['calendar.txt'] += 'SA,0,0,0,0,0,1,0,20260101,20271231\nFRN,0,0,0,0,1,0,0,20260101,20271231\n'
+  f['calendar_dates.txt'] = 'service_id,date,exception_type\nSA,20261128,2\nSA,20261125,1\n'
+  return f
+}

@@ -53,7 +53,8 @@ describe.skipIf(!real)('two instances, one database', () => {
     const res = await fetch(`${b}/v1/networks/${slug}/dropoffs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ trip_id: 'TR1', location: { lat: LAT, lon: 7.315 } }),
+      // An instant TR1 runs at (22:10-22:14 Paris, every day), whatever the real time.
+      body: JSON.stringify({ trip_id: 'TR1', location: { lat: LAT, lon: 7.315 }, at: '2026-11-20T22:05:00+01:00' }),
     })
     const created = (await res.json()) as { id: string; access_token: string }
     expect(res.status, JSON.stringify(created)).toBe(201)
