@@ -76,8 +76,10 @@ async function deliver(o: DispatcherOptions, row: OutboxRow): Promise<SendResult
     const sub = row.subscription_id ? await findSubscription(o.sql, row.subscription_id) : null
     if (!sub) return { ok: false, gone: true, retry: false, error: 'subscription removed' }
     const payload = JSON.stringify({ ...row.payload, message_id: messageId })
-    // Topic lets a push service replace an undelivered older message of the same alert.
-    const topic = row.alert_id ? row.alert_id.replace(/-/g, '').slice(0, 32) : undefined
+    // Topic lets a push service replace an undelivered older message of the same alert
+    // or drop-off request (a rider offline until "done" needs no stale "accepted").
+    const about = row.alert_id ?? row.dropoff_id
+    const topic = about ? about.replace(/-/g, '').slice(0, 32) : undefined
     return o.push.send({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, { ttlS: 600, topic })
   }
   if (!o.sms) return { ok: false, retry: false, error: 'no SMS sender configured' }

@@ -10,6 +10,7 @@ export interface OutboxRow {
   network_id: string
   channel: 'push' | 'sms'
   alert_id: string | null
+  dropoff_id: string | null
   subscription_id: string | null
   to_number: string | null
   payload: Record<string, unknown>
@@ -53,6 +54,16 @@ export async function enqueuePushToRequester(sql: Db, m: NewMessage & { alertId:
   return rows.length
 }
 
+// A drop-off rider's browser, told of the driver's decision on their request.
+export async function enqueuePushToRider(sql: Db, m: { networkId: string; dropoffId: string; payload: Record<string, unknown> }, now: Date) {
+  const rows = await sql`
+    insert into outbox (network_id, channel, dropoff_id, subscription_id, payload, next_attempt_at, created_at)
+    select ${m.networkId}, 'push', ${m.dropoffId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
+    from push_subscriptions s where s.dropoff_id = ${m.dropoffId} and s.owner = 'dropoff'
+    returning id`
+  return rows.length
+}
+
 export async function enqueueSms(sql: Db, m: NewMessage, to: string, body: string, now: Date) {
   await sql`
     insert into outbox (network_id, channel, alert_id, to_number, payload, next_attempt_at, created_at)
@@ -77,7 +88,7 @@ export async function claimDue(
       order by next_attempt_at, id
       for update skip locked
       limit ${limit})
-    returning o.id::text, o.network_id, o.channel, o.alert_id, o.subscription_id, o.to_number, o.payload, o.attempts`
+    returning o.id::text, o.network_id, o.channel, o.alert_id, o.dropoff_id, o.subscription_id, o.to_number, o.payload, o.attempts`
 }
 
 export async function markSent(sql: Db, id: string, now: Date) {

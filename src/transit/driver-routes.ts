@@ -23,6 +23,7 @@ import { wakeDrivers } from './dropoff-routes.ts'
 import { makeLine, snapAhead } from './geometry.ts'
 import { presentDropoff, vehicleChannel } from './present.ts'
 import { findTripShape } from './queries.ts'
+import { pushToRider } from './rider-push.ts'
 import { unknownTrip } from './rules.ts'
 import { declineSchema, dropoffSchema, feedItemSchema, positionSchema } from './schemas.ts'
 
@@ -74,9 +75,14 @@ export function driverApp(s: Services) {
       }
       const expired = await s.sql.begin(async (tx) => {
         await upsertVehicle(tx, d.network.id, { vehicle: d.vehicle, tripId, alongM: along, lat: body.lat, lon: body.lon, at: now })
-        return tripId && along !== null ? expirePassed(tx, d.network.id, tripId, along, now) : 0
+        const rows = tripId && along !== null ? await expirePassed(tx, d.network.id, tripId, along, now) : []
+        for (const r of rows) await pushToRider(tx, d.network, r, now)
+        return rows.length
       })
-      if (tripId && expired > 0) await wakeDrivers(s, d.network.id, tripId, 'expired')
+      if (tripId && expired > 0) {
+        s.wakeOutbox?.()
+        await wakeDrivers(s, d.network.id, tripId, 'expired')
+      }
       if (tripId !== (previous?.trip_id ?? null)) await s.signal?.publish(vehicleChannel(d.network.id, d.vehicle), 'trip')
       return c.body(null, 204)
     },
@@ -157,22 +163,26 @@ export function driverApp(s: Services) {
             en: "This request is for another trip than your vehicle's.",
           })
         }
-        const updated = await s.sql.begin((tx) =>
-          decide(tx, id, {
+        const now = s.clock.now()
+        const updated = await s.sql.begin(async (tx) => {
+          const row = await decide(tx, id, {
             decision: decision as Decision,
             vehicle: d.vehicle,
-            at: s.clock.now(),
+            at: now,
             position: v ? { lat: v.lat, lon: v.lon } : null,
             reason: body?.reason,
             note: body?.note,
-          }),
-        )
+          })
+          if (row) await pushToRider(tx, d.network, row, now)
+          return row
+        })
         if (!updated) {
           throw new HalteError(409, 'invalid_transition', {
             fr: `Impossible : la demande est « ${row.status} ».`,
             en: `Not possible: the request is "${row.status}".`,
           })
         }
+        s.wakeOutbox?.()
         await wakeDrivers(s, d.network.id, row.trip_id, id)
         return c.json(presentDropoff(updated, d.network), 200)
       },

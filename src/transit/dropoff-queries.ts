@@ -115,14 +115,35 @@ export async function upsertVehicle(
 }
 
 // Requests the bus has passed (with some slack for GPS noise) expire.
-export async function expirePassed(sql: Db, networkId: string, tripId: string, alongM: number, at: Date) {
-  const rows = await sql<Pick<DropoffRow, 'id' | 'network_id' | 'trip_id'>[]>`
+export async function expirePassed(sql: Db, networkId: string, tripId: string, alongM: number, at: Date): Promise<DropoffRow[]> {
+  const rows = await sql<DropoffRow[]>`
     update dropoffs set status = 'expired', expired_at = ${at}
     where network_id = ${networkId} and trip_id = ${tripId} and status in ('pending', 'accepted')
       and distance_along_m < ${alongM - 30}
-    returning id, network_id, trip_id`
+    returning ${columns(sql)}`
   for (const r of rows) await insertEvent(sql, r, at)
-  return rows.length
+  return rows
+}
+
+// Requests whose trip run ended more than `slackS` ago expire, whether or not a bus
+// reported passing them (no driver app, a phone that died). Requests made before the
+// run's end was recorded get three hours, longer than any night trip. Rows another
+// instance is expiring are skipped, not waited for.
+export async function expireEnded(sql: Db, now: Date, slackS: number, limit = 500): Promise<DropoffRow[]> {
+  const rows = await sql<DropoffRow[]>`
+    with due as (
+      select id as due_id from dropoffs
+      where status in ('pending', 'accepted')
+        and (trip_ends_at < ${now}::timestamptz - make_interval(secs => ${slackS})
+          or (trip_ends_at is null and created_at < ${now}::timestamptz - interval '3 hours' - make_interval(secs => ${slackS})))
+      order by trip_ends_at nulls first
+      for update skip locked
+      limit ${limit})
+    update dropoffs set status = 'expired', expired_at = ${now}
+    from due where id = due.due_id
+    returning ${columns(sql)}`
+  for (const r of rows) await insertEvent(sql, r, now)
+  return rows
 }
 
 export async function openOnTrip(sql: Db, networkId: string, tripId: string): Promise<DropoffRow[]> {
@@ -176,12 +197,16 @@ export async function decide(
 // every point of a request is rounded to about a kilometre, as alert locations are.
 export async function coarsenOldDropoffs(sql: Db, now: Date): Promise<number> {
   const round = (col: string) => sql`st_snaptogrid(${sql(col)}::geometry, 0.01)::geography`
+  // The rider's push endpoint goes too: it identifies a browser.
   const rows = await sql`
-    update dropoffs d set coarsened = true, snapped = ${round('snapped')},
-      decision_location = ${round('decision_location')}, done_location = ${round('done_location')}
-    from networks n
-    where n.id = d.network_id and not d.coarsened
-      and d.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)
-    returning d.id`
+    with old as (
+      update dropoffs d set coarsened = true, snapped = ${round('snapped')},
+        decision_location = ${round('decision_location')}, done_location = ${round('done_location')}
+      from networks n
+      where n.id = d.network_id and not d.coarsened
+        and d.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)
+      returning d.id),
+    forgotten as (delete from push_subscriptions s using old where s.dropoff_id = old.id and s.owner = 'dropoff')
+    select id from old`
   return rows.length
 }

@@ -11,6 +11,7 @@ import { findDropoff, inExcludedZone, insertDropoff, findVehicle, latestOnTrip, 
 import { presentDropoff, vehicleChannel } from './present.ts'
 import { findTripShape } from './queries.ts'
 import { tripRunAt } from './calendar.ts'
+import { insertRiderSubscription } from './rider-push.ts'
 import { checkHours, checkRoute, place, refusal, tripNotRunning, unknownTrip } from './rules.ts'
 import { dropoffCreatedSchema, dropoffRequestSchema, dropoffSchema } from './schemas.ts'
 import { findNetworkById } from '../networks/queries.ts'
@@ -61,8 +62,8 @@ export function dropoffsApp(s: Services) {
       const i = p.afterIndex
       const token = `hd_${crypto.randomUUID().replace(/-/g, '')}${crypto.randomUUID().replace(/-/g, '')}`
       const tokenHash = await hashToken(token)
-      const row = await s.sql.begin((tx) =>
-        insertDropoff(tx, {
+      const row = await s.sql.begin(async (tx) => {
+        const created = await insertDropoff(tx, {
           networkId: network.id,
           tripId: trip.trip_id,
           routeId: trip.route_id,
@@ -74,8 +75,10 @@ export function dropoffsApp(s: Services) {
           before: { id: trip.stop_ids[i + 1]!, name: trip.stop_names[i + 1]! },
           at,
           tripEndsAt: run.ends_at,
-        }),
-      )
+        })
+        if (body.push_subscription) await insertRiderSubscription(tx, network.id, created.id, body.push_subscription, at)
+        return created
+      })
       await wakeDrivers(s, network.id, trip.trip_id, row.id)
       const view = presentDropoff(row, network)
       return c.json(
@@ -136,7 +139,7 @@ async function secretsEqualHash(token: string, storedHash: string): Promise<bool
 }
 
 // After commit: every vehicle announced on that trip re-reads its feed.
-export async function wakeDrivers(s: Services, networkId: string, tripId: string, hint: string) {
+export async function wakeDrivers(s: Pick<Services, 'sql' | 'signal'>, networkId: string, tripId: string, hint: string) {
   if (!s.signal) return
   for (const vehicle of await vehiclesOnTrip(s.sql, networkId, tripId)) {
     await s.signal.publish(vehicleChannel(networkId, vehicle), hint)

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { pushSubscriptionSchema } from '../alerts/schemas.ts'
 import { pointSchema } from '../geo/schemas.ts'
 
 const stopRef = z.object({ id: z.string(), name: z.string() })
@@ -10,6 +11,8 @@ export const dropoffRequestSchema = z
     location: pointSchema,
     rider_position: pointSchema.optional(),
     at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Judge the rules at this instant (default now).' }),
+    // Validated as an alert requester's is: one rule for every browser the service pushes to.
+    push_subscription: pushSubscriptionSchema.optional().openapi({ description: "Where to push the driver's decision." }),
   })
   .strict()
   .refine((b) => (b.trip_id === undefined) !== (b.vehicle === undefined), {

@@ -1,0 +1,78 @@
+import type { Db } from '../db/types.ts'
+import type { Network } from '../networks/schemas.ts'
+import { enqueuePushToRider } from '../notify/outbox.ts'
+import type { DropoffRow } from './dropoff-queries.ts'
+
+// What a rider is told when their request changes, in the network's language: the rider
+// reads it on a lock screen, on board, so it is one short sentence that says what to do.
+
+type Text = { fr: string; en: string }
+type Told = Pick<DropoffRow, 'id' | 'status' | 'after_stop_name' | 'before_stop_name' | 'decision_reason'>
+
+const REASONS: Record<string, Text> = {
+  unsafe_spot: { fr: 'endroit dangereux', en: 'unsafe spot' },
+  traffic: { fr: 'circulation', en: 'traffic' },
+  too_late: { fr: 'demande trop tardive', en: 'asked too late' },
+  other: { fr: 'autre raison', en: 'other reason' },
+}
+
+export function riderText(d: Told): Text | null {
+  const a = d.after_stop_name
+  const b = d.before_stop_name
+  switch (d.status) {
+    case 'accepted':
+      return {
+        fr: `Le conducteur a accepté : il vous déposera entre ${a} et ${b}. Descendez par l'avant.`,
+        en: `The driver accepted: you will be dropped between ${a} and ${b}. Get off at the front.`,
+      }
+    case 'declined': {
+      const why = REASONS[d.decision_reason ?? 'other'] ?? REASONS.other!
+      return {
+        fr: `Le conducteur ne peut pas vous déposer entre ${a} et ${b} (${why.fr}). Descendez à l'arrêt ${b}.`,
+        en: `The driver cannot drop you between ${a} and ${b} (${why.en}). Get off at ${b}.`,
+      }
+    }
+    case 'done':
+      return { fr: `Vous êtes descendu·e entre ${a} et ${b}. Bon retour !`, en: `You were dropped between ${a} and ${b}. Get home safely!` }
+    case 'expired':
+      return {
+        fr: `Votre demande de descente entre ${a} et ${b} a expiré : le bus a passé ce point ou sa course est terminée.`,
+        en: `Your drop-off request between ${a} and ${b} has expired: the bus has passed the point or its trip has ended.`,
+      }
+    default:
+      return null
+  }
+}
+
+// Inside the transaction of the status change, so the push and the change commit together.
+export async function pushToRider(tx: Db, network: Pick<Network, 'id' | 'slug' | 'locale'>, d: Told, now: Date): Promise<number> {
+  const text = riderText(d)
+  if (!text) return 0
+  const payload = {
+    type: 'dropoff',
+    dropoff_id: d.id,
+    network: network.slug,
+    status: d.status,
+    reason: d.status === 'declined' ? d.decision_reason : null,
+    text: text[network.locale === 'en' ? 'en' : 'fr'],
+    at: now.toISOString(),
+  }
+  return enqueuePushToRider(tx, { networkId: network.id, dropoffId: d.id, payload }, now)
+}
+
+// A browser re-subscribing with the same endpoint moves to its latest request (or
+// owner), as the alert and partner subscriptions do: one endpoint, one owner.
+export async function insertRiderSubscription(
+  sql: Db,
+  networkId: string,
+  dropoffId: string,
+  sub: { endpoint: string; keys: { p256dh: string; auth: string } },
+  now: Date,
+) {
+  await sql`
+    insert into push_subscriptions (network_id, owner, dropoff_id, endpoint, p256dh, auth, created_at)
+    values (${networkId}, 'dropoff', ${dropoffId}, ${sub.endpoint}, ${sub.keys.p256dh}, ${sub.keys.auth}, ${now})
+    on conflict (endpoint) do update set network_id = excluded.network_id, owner = excluded.owner,
+      place_id = null, token_id = null, alert_id = null, dropoff_id = excluded.dropoff_id,
+      p256dh = excluded.p256dh, auth = excluded.auth, created_at = excluded.created_at`
+}
