@@ -12,6 +12,7 @@ import { refreshDuePeriods } from '../places/periods.ts'
 import { localSignal } from '../realtime/signal.ts'
 import { systemClock } from '../services.ts'
 import { coarsenOldDropoffs } from '../transit/dropoff-queries.ts'
+import { expireEndedDropoffs } from '../transit/jobs.ts'
 import { type Database, ensureSchema, openDatabase } from './database.ts'
 import { startJobs } from './jobs.ts'
 import { migrateFromDisk } from './migrations.ts'
@@ -94,6 +95,12 @@ export async function startNode(env: Record<string, string | undefined> = proces
       // Keeps every active place's open periods materialised ahead of now.
       { name: 'refresh-open-periods', everyMs: 3600_000, run: () => refreshDuePeriods(db.sql, systemClock.now()) },
       { name: 'coarsen-old-dropoffs', everyMs: 3600_000, run: () => coarsenOldDropoffs(db.sql, systemClock.now()) },
+      // Requests on trips that are over, where no bus reported passing the point.
+      {
+        name: 'expire-ended-dropoffs',
+        everyMs: 60_000,
+        run: () => expireEndedDropoffs({ sql: db.sql, signal, wakeOutbox: outbox.wake }, systemClock.now()),
+      },
       // New alerts wake it at once; the tick retries what failed and what another instance dropped.
       { name: 'outbox', everyMs: 2000, run: outbox.run },
       {
