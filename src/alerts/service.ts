@@ -3,6 +3,7 @@ import { HalteError } from '../errors.ts'
 import type { Network } from '../networks/schemas.ts'
 import { enqueuePushToOperators, enqueuePushToRecipients, enqueuePushToRequester, enqueueSms } from '../notify/outbox.ts'
 import { nearestPlaces } from '../places/nearest.ts'
+import { mercPoint, mercRadius } from '../places/queries.ts'
 import {
   type Actor,
   type AlertStatus,
@@ -42,11 +43,18 @@ export async function createAlert(tx: Db, network: Network, a: NewAlert, actor: 
 export async function notifyPlaces(tx: Db, network: Network, alertId: string, common: Record<string, unknown>, lat: number, lon: number, now: Date) {
   const pt = tx`st_setsrid(st_makepoint(${lon}::float8, ${lat}::float8), 4326)::geography`
   const [{ uncovered }] = (await tx`
-    with near as (
+    with box as materialized (
+      -- Materialised so that the plan starts from the Mercator box through the places
+      -- index (the geography column has none); a generic plan otherwise started from
+      -- every push subscription and looked each place up (45 ms at 10,000 of them).
       select p.id, p.location, p.open_periods, (p.periods_from <= ${now} and ${now} < p.periods_to) as covered
       from places p
-      where p.status = 'active' and p.network_id = ${network.id} and st_dwithin(p.location, ${pt}, ${network.alert_radius_m})
-        and exists (select 1 from push_subscriptions s where s.place_id = p.id)
+      where p.status = 'active' and p.network_id = ${network.id}
+        and p.merc && st_expand(${mercPoint(tx, lat, lon)}, ${mercRadius(network.alert_radius_m, lat)})
+    ), near as (
+      select b.* from box b
+      where st_dwithin(b.location, ${pt}, ${network.alert_radius_m})
+        and exists (select 1 from push_subscriptions s where s.place_id = b.id)
     ), added as (
       insert into alert_recipients (alert_id, place_id, distance_m)
       select ${alertId}, id, round(st_distance(location, ${pt}))::int from near where covered and open_periods @> ${now}::timestamptz
