@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import autocannon from 'autocannon'
+import postgres from 'postgres'
 
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -53,3 +55,50 @@ export const freePort = () =>
       s.close(() => resolve(port))
     })
   })
+
+// pgbench at steady state. Every run opens fresh backends, and a backend's first
+// PostGIS calls load the library and its caches (over 100 ms each, measured): in a
+// short run that warm-up weighs on pgbench, not on the long-lived pool it is compared
+// with. So the figure is the median of the per-second progress reports after the
+// first two seconds; the whole-run figure is printed beside it.
+export function pgbench(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync('pgbench', ['-n', '-P', '1', ...args], { env, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr}`)
+  const progress = [...r.stderr.matchAll(/progress: ([\d.]+) s, ([\d.]+) tps, lat ([\d.]+) ms/g)].map((m) => ({
+    at: Number(m[1]),
+    tps: Number(m[2]),
+    lat: Number(m[3]),
+  }))
+  const steady = progress.filter((p) => p.at > 2)
+  return {
+    tps: steady.length ? median(steady.map((p) => p.tps)) : Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]),
+    latency: steady.length ? median(steady.map((p) => p.lat)) : Number(/latency average = ([\d.]+) ms/.exec(r.stdout)?.[1]),
+    wholeRunTps: Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]),
+    report: r.stdout,
+  }
+}
+
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'null'
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (v instanceof Date) return `'${v.toISOString()}'`
+  if (Array.isArray(v)) return `'{${v.map((x) => `"${String(x).replace(/"/g, '\\"')}"`).join(',')}}'`
+  const text = typeof v === 'object' ? JSON.stringify(v) : String(v)
+  return `'${text.replace(/'/g, "''")}'`
+}
+
+// A client that records every statement it sends with its parameters written in, so
+// that pgbench can run exactly the SQL an endpoint runs.
+export function captureSql(url: string, schema: string) {
+  const statements: string[] = []
+  const sql = postgres(url, {
+    max: 1,
+    fetch_types: false,
+    onnotice: () => {},
+    connection: { search_path: `${schema},public`, TimeZone: 'UTC' },
+    debug: (_c, query, params) => {
+      statements.push(query.trim().replace(/\$(\d+)/g, (_, n) => literal((params as unknown[])[Number(n) - 1])))
+    },
+  })
+  return { sql, statements }
+}
