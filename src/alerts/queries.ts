@@ -161,17 +161,25 @@ export async function insertIdempotency(
 
 export async function insertSubscription(
   sql: Db,
-  s: { networkId: string; owner: 'place' | 'operator' | 'alert'; placeId?: string | null; tokenId?: string | null; alertId?: string | null },
+  s: {
+    networkId: string
+    owner: 'place' | 'operator' | 'alert' | 'dropoff'
+    placeId?: string | null
+    tokenId?: string | null
+    alertId?: string | null
+    dropoffId?: string | null
+  },
   sub: { endpoint: string; keys: { p256dh: string; auth: string } },
   now: Date,
 ) {
-  // A browser re-subscribing with the same endpoint moves it to its new owner.
+  // A browser re-subscribing with the same endpoint moves it to its new owner, and
+  // only to it: every owner column is rewritten.
   const [row] = await sql<{ id: string }[]>`
-    insert into push_subscriptions (network_id, owner, place_id, token_id, alert_id, endpoint, p256dh, auth, created_at)
-    values (${s.networkId}, ${s.owner}, ${s.placeId ?? null}, ${s.tokenId ?? null}, ${s.alertId ?? null},
+    insert into push_subscriptions (network_id, owner, place_id, token_id, alert_id, dropoff_id, endpoint, p256dh, auth, created_at)
+    values (${s.networkId}, ${s.owner}, ${s.placeId ?? null}, ${s.tokenId ?? null}, ${s.alertId ?? null}, ${s.dropoffId ?? null},
             ${sub.endpoint}, ${sub.keys.p256dh}, ${sub.keys.auth}, ${now})
     on conflict (endpoint) do update set network_id = excluded.network_id, owner = excluded.owner,
-      place_id = excluded.place_id, token_id = excluded.token_id, alert_id = excluded.alert_id,
+      place_id = excluded.place_id, token_id = excluded.token_id, alert_id = excluded.alert_id, dropoff_id = excluded.dropoff_id,
       p256dh = excluded.p256dh, auth = excluded.auth, created_at = excluded.created_at
     returning id`
   return row!

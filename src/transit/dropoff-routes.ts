@@ -11,10 +11,10 @@ import { findDropoff, inExcludedZone, insertDropoff, findVehicle, latestOnTrip, 
 import { presentDropoff, vehicleChannel } from './present.ts'
 import { findTripShape } from './queries.ts'
 import { tripRunAt } from './calendar.ts'
-import { insertRiderSubscription } from './rider-push.ts'
 import { checkHours, checkRoute, place, refusal, tripNotRunning, unknownTrip } from './rules.ts'
 import { dropoffCreatedSchema, dropoffRequestSchema, dropoffSchema } from './schemas.ts'
 import { findNetworkById } from '../networks/queries.ts'
+import { insertSubscription } from '../alerts/queries.ts'
 
 export function dropoffsApp(s: Services) {
   const app = createRouter()
@@ -76,7 +76,9 @@ export function dropoffsApp(s: Services) {
           at,
           tripEndsAt: run.ends_at,
         })
-        if (body.push_subscription) await insertRiderSubscription(tx, network.id, created.id, body.push_subscription, at)
+        if (body.push_subscription) {
+          await insertSubscription(tx, { networkId: network.id, owner: 'dropoff', dropoffId: created.id }, body.push_subscription, at)
+        }
         return created
       })
       await wakeDrivers(s, network.id, trip.trip_id, row.id)

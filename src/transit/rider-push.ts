@@ -59,20 +59,3 @@ export async function pushToRider(tx: Db, network: Pick<Network, 'id' | 'slug' |
   }
   return enqueuePushToRider(tx, { networkId: network.id, dropoffId: d.id, payload }, now)
 }
-
-// A browser re-subscribing with the same endpoint moves to its latest request (or
-// owner), as the alert and partner subscriptions do: one endpoint, one owner.
-export async function insertRiderSubscription(
-  sql: Db,
-  networkId: string,
-  dropoffId: string,
-  sub: { endpoint: string; keys: { p256dh: string; auth: string } },
-  now: Date,
-) {
-  await sql`
-    insert into push_subscriptions (network_id, owner, dropoff_id, endpoint, p256dh, auth, created_at)
-    values (${networkId}, 'dropoff', ${dropoffId}, ${sub.endpoint}, ${sub.keys.p256dh}, ${sub.keys.auth}, ${now})
-    on conflict (endpoint) do update set network_id = excluded.network_id, owner = excluded.owner,
-      place_id = null, token_id = null, alert_id = null, dropoff_id = excluded.dropoff_id,
-      p256dh = excluded.p256dh, auth = excluded.auth, created_at = excluded.created_at`
-}
