@@ -76,18 +76,43 @@ interface Target {
   token: string
   trip: string
   point: { lat: number; lon: number }
+  at: string
 }
 
 async function feed(sql: ReturnType<typeof connect>, schema: string, children: ReturnType<typeof runCli>[]) {
   const [network] = await sql<{ id: string }[]>`select id from networks where slug = 'solea'`
   // One bus trip per stream, the bus at its first stop, the rider's point ~300 m past the second.
-  const trips = await sql<{ trip_id: string; dists_m: number[]; coords: [number, number][] }[]>`
-    select t.trip_id, p.dists_m, (st_asgeojson(sh.geog)::json)->'coordinates' as coords
+  // A request must be on a trip that runs at its instant: each one is sent with an
+  // instant two minutes into its trip's run, on its next service day (the first
+  // one the calendar gives when all are past).
+  const trips = await sql<{ trip_id: string; dists_m: number[]; coords: [number, number][]; at: Date }[]>`
+    with runs as (
+      select t.feed_id, t.trip_id, t.service_id,
+        (select min(gtfs_time_s(coalesce(st.departure_time, st.arrival_time))) from transit_stop_times st
+         where st.feed_id = t.feed_id and st.trip_id = t.trip_id) as first_s
+      from transit_trips t
+    ), service_days as (
+      select c.feed_id, c.service_id, d::date as day
+      from transit_calendar c, generate_series(c.start_date::timestamp, c.end_date::timestamp, interval '1 day') d
+      where c.days[extract(isodow from d)::int]
+        and not exists (select 1 from transit_calendar_dates cd where cd.feed_id = c.feed_id and cd.service_id = c.service_id
+                        and cd.date = d::date and cd.exception_type = 2)
+      union
+      select feed_id, service_id, date from transit_calendar_dates where exception_type = 1
+    )
+    select t.trip_id, p.dists_m, (st_asgeojson(sh.geog)::json)->'coordinates' as coords,
+      ((day.day + time '12:00') at time zone n.timezone) - interval '12 hours' + make_interval(secs => runs.first_s + 120) as at
     from transit_trips t
+    join runs using (feed_id, trip_id)
+    join gtfs_feeds f on f.id = t.feed_id join networks n on n.id = f.network_id
     join transit_routes r using (feed_id, route_id)
     join transit_patterns p on p.feed_id = t.feed_id and p.pattern_id = t.pattern_id
     join transit_shapes sh on sh.feed_id = t.feed_id and sh.shape_id = p.shape_id
-    where r.route_type = 3 and array_length(p.dists_m, 1) >= 3 order by t.trip_id limit ${STREAMS}`
+    cross join lateral (
+      select sd.day from service_days sd where sd.feed_id = t.feed_id and sd.service_id = t.service_id
+      order by sd.day < current_date, case when sd.day >= current_date then sd.day end, sd.day desc limit 1) day
+    where r.route_type = 3 and array_length(p.dists_m, 1) >= 3 and runs.first_s is not null
+    order by t.trip_id limit ${STREAMS}`
   const targets: Target[] = []
   for (const [n, t] of trips.entries()) {
     const line = makeLine(t.coords)
@@ -95,7 +120,7 @@ async function feed(sql: ReturnType<typeof connect>, schema: string, children: R
     const [lon, lat] = pointAt(line, along)
     const [slon, slat] = pointAt(line, t.dists_m[0]!)
     const token = `halte_driver_bench${n}_${crypto.randomUUID()}`
-    targets.push({ vehicle: `v${n}`, token, trip: t.trip_id, point: { lat, lon } })
+    targets.push({ vehicle: `v${n}`, token, trip: t.trip_id, point: { lat, lon }, at: t.at.toISOString() })
     await sql`insert into tokens (token_hash, role, network_id, vehicle, label)
               values (${await hashToken(token)}, 'driver', ${network!.id}, ${`v${n}`}, 'bench')`
     await sql`insert into vehicle_positions (network_id, vehicle, trip_id, location, along_m, at)
@@ -130,7 +155,9 @@ async function feed(sql: ReturnType<typeof connect>, schema: string, children: R
               if (!data) continue
               const d = JSON.parse(data) as { id: string; trip_id: string }
               if (d.trip_id !== t.trip) wrong++
-              received.set(`${t.vehicle}/${d.id}`, performance.now())
+              // The first event of a request is its arrival; later ones (expiry) are not.
+              const key = `${t.vehicle}/${d.id}`
+              if (!received.has(key)) received.set(key, performance.now())
             }
           })
         },
@@ -156,7 +183,7 @@ async function feed(sql: ReturnType<typeof connect>, schema: string, children: R
       fetch(`${url.origin}/v1/networks/solea/dropoffs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ trip_id: target.trip, location: target.point }),
+        body: JSON.stringify({ trip_id: target.trip, location: target.point, at: target.at }),
       }).then(async (res) => {
         const body = (await res.json()) as { id: string }
         if (res.status !== 201) refused++
