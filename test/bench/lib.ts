@@ -87,18 +87,48 @@ function literal(v: unknown): string {
   return `'${text.replace(/'/g, "''")}'`
 }
 
-// A client that records every statement it sends with its parameters written in, so
-// that pgbench can run exactly the SQL an endpoint runs.
+// A client that records every statement it sends: with its parameters written in
+// (`statements`), and as sent, text and parameters apart (`raw`), so that pgbench can
+// run exactly the SQL an endpoint runs.
 export function captureSql(url: string, schema: string) {
   const statements: string[] = []
+  const raw: { query: string; params: unknown[] }[] = []
   const sql = postgres(url, {
     max: 1,
     fetch_types: false,
     onnotice: () => {},
     connection: { search_path: `${schema},public`, TimeZone: 'UTC' },
     debug: (_c, query, params) => {
+      raw.push({ query: query.trim(), params: params as unknown[] })
       statements.push(query.trim().replace(/\$(\d+)/g, (_, n) => literal((params as unknown[])[Number(n) - 1])))
     },
   })
-  return { sql, statements }
+  return { sql, statements, raw }
+}
+
+// The same statements as pgbench runs them with -M prepared: one parameterised
+// statement text, bound per execution as the driver binds it (so the server plans it
+// as it plans the driver's: custom plans, then perhaps a generic one). Numeric
+// parameters become per-script `\set` variables; the others must be the same in every
+// script and go to pgbench's -D.
+export function parameterisedScripts(captures: { query: string; params: unknown[] }[][]) {
+  const defines = new Map<string, string>()
+  const scripts = captures.map((statements) => {
+    const sets: string[] = []
+    const body = statements.map(({ query, params }, k) => {
+      params.forEach((v, i) => {
+        const name = `s${k}p${i + 1}`
+        // The driver hands numbers over already written as text.
+        if (typeof v === 'number' || (typeof v === 'string' && /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v))) sets.push(`\\set ${name} ${v}`)
+        else {
+          const text = v instanceof Date ? v.toISOString() : Array.isArray(v) ? `{${v.join(',')}}` : String(v)
+          if (defines.has(name) && defines.get(name) !== text) throw new Error(`parameter ${name} differs between scripts`)
+          defines.set(name, text)
+        }
+      })
+      return query.replace(/\$(\d+)/g, (_, n) => `:s${k}p${n}`)
+    })
+    return `${sets.join('\n')}\n${body.join(';\n')};\n`
+  })
+  return { scripts, defines: [...defines].flatMap(([k, v]) => ['-D', `${k}=${v}`]) }
 }

@@ -1,7 +1,8 @@
 // Nearest-5-open refuges at national scale: 1,000,000 places over metropolitan France,
 // at a busy instant (Tuesday 15:00) and a quiet one (Sunday 03:30). The endpoint over
 // HTTP (wrk, 32 connections) against pgbench running the endpoint's own SQL (the
-// network lookup and the KNN query, captured from the driver) in the same run.
+// network lookup and the KNN query, captured from the driver and bound with the same
+// parameters, so the server plans them as it plans the driver's) in the same run.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,7 +15,7 @@ import { refreshDuePeriods } from '../../src/places/periods.ts'
 import { connect, ensureSchema } from '../../src/runtime/database.ts'
 import { migrateFromDisk } from '../../src/runtime/migrations.ts'
 import { CLI } from '../helpers/process.ts'
-import { captureSql, freePort, median, pgbench, waitForStatus } from './lib.ts'
+import { captureSql, freePort, median, parameterisedScripts, pgbench, waitForStatus } from './lib.ts'
 import { CITY_POINTS, generatePlaces } from './places-data.ts'
 
 const URL_ = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -95,13 +96,13 @@ function wrk(base: string, at: Date, dir: string, seconds = SECONDS) {
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms('50%'), p99: ms('99%'), non2xx }
 }
 
-function pgbenchScripts(scripts: string[], dir: string) {
+function pgbenchScripts(scripts: string[], defines: string[], dir: string) {
   const files = scripts.map((s, i) => {
     const f = join(dir, `q${i}.sql`)
     writeFileSync(f, s)
     return `${f}@1`
   })
-  const args = ['-c', '32', '-j', '2', '-T', String(SECONDS), '-M', 'prepared', ...files.flatMap((f) => ['-f', f]), URL_]
+  const args = ['-c', '32', '-j', '2', '-T', String(SECONDS), '-M', 'prepared', ...defines, ...files.flatMap((f) => ['-f', f]), URL_]
   return pgbench(args, { ...process.env, PGOPTIONS: `-c search_path=${SCHEMA},public` })
 }
 
@@ -132,15 +133,18 @@ export async function run() {
     ] as const) {
       // The endpoint's own SQL, as the driver sends it, for each query point.
       const scripts: string[] = []
+      const captures: { query: string; params: unknown[] }[][] = []
       let openShare = 0
       for (const p of POINTS.slice(0, 50)) {
-        const { sql: spy, statements: captured } = captureSql(URL_, SCHEMA)
+        const { sql: spy, statements: captured, raw } = captureSql(URL_, SCHEMA)
         const n = await findNetworkBySlug(spy, 'france')
         const found = await nearestPlaces(spy, n!, { lat: p.lat, lon: p.lon, at, limit: 5, openOnly: true, features: [], radiusM: n!.search_radius_m })
         openShare += found.length
         await spy.end()
         scripts.push(`${captured.join(';\n')};\n`)
+        captures.push(raw)
       }
+      const bound = parameterisedScripts(captures)
       await prewarm(sql)
       const [{ share }] = (await sql`select round(100.0 * avg((open_periods @> ${at}::timestamptz)::int), 1)::float8 as share from places`) as unknown as [{ share: number }]
       console.log(`\n## ${label} (${at.toISOString()}): ${share} % of places open; ${(openShare / 50).toFixed(1)} results per query on average`)
@@ -153,7 +157,7 @@ export async function run() {
       wrk(base, at, dir, 2)
       for (let i = 0; i < ROUNDS; i++) {
         const h = wrk(base, at, dir)
-        const b = pgbenchScripts(scripts, dir)
+        const b = pgbenchScripts(bound.scripts, bound.defines, dir)
         ratios.push(h.rps / b.tps)
         p99s.push(h.p99)
         rows.push({ round: i + 1, http_rps: Math.round(h.rps), p50_ms: h.p50, p99_ms: h.p99, non2xx: h.non2xx, pgbench_tps: Math.round(b.tps), pgbench_ms: b.latency, pgbench_whole_run_tps: Math.round(b.wholeRunTps), ratio: (h.rps / b.tps).toFixed(2) })
