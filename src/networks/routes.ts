@@ -21,14 +21,15 @@ import {
 
 export async function loadNetwork(sql: Db, slug: string): Promise<Network> {
   const network = await findNetworkBySlug(sql, slug)
-  if (!network) {
-    throw new HalteError(404, 'network_not_found', {
-      fr: `Aucun réseau « ${slug} ».`,
-      en: `No network "${slug}".`,
-    })
-  }
+  if (!network) throw networkNotFound(slug)
   return network
 }
+
+export const networkNotFound = (slug: string) =>
+  new HalteError(404, 'network_not_found', {
+    fr: `Aucun réseau « ${slug} ».`,
+    en: `No network "${slug}".`,
+  })
 
 const slugParams = z.object({ slug: slugSchema })
 

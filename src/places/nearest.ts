@@ -2,22 +2,12 @@ import { type Db, textArray } from '../db/types.ts'
 import type { opening_hours } from 'opening_hours'
 import { parseHours } from '../hours/parse.ts'
 import { type HoursNetwork, safeIntervals } from './periods.ts'
-import { mercPoint, mercRadius, point } from './queries.ts'
+import { mercPoint, mercRadiusSql, point } from './queries.ts'
 
 // Nearest refuges, nearest first, with "open at T" decided in the index scan from the
 // materialised periods. A place whose window does not cover T (an instant far in the
 // past or future, or a window the job has not renewed yet) comes back as a candidate
 // and is decided here by the library itself: exact everywhere, fast where it matters.
-
-export interface NearestQuery {
-  lat: number
-  lon: number
-  at: Date
-  limit: number
-  openOnly: boolean
-  features: string[]
-  radiusM: number
-}
 
 export interface NearestPlace {
   id: string
@@ -34,7 +24,7 @@ export interface NearestPlace {
   next_open: Date | null
 }
 
-interface CandidateRow extends Omit<NearestPlace, 'open_now' | 'open_until' | 'next_open'> {
+interface CandidateRow extends Omit<NearestPlace, 'id' | 'open_now' | 'open_until' | 'next_open'> {
   covered: boolean
   open_now: boolean
   open_until: Date | null
@@ -44,6 +34,16 @@ interface CandidateRow extends Omit<NearestPlace, 'open_now' | 'open_until' | 'n
   closures: { from: string; to: string }[] | null
 }
 
+// The network searched: by id when the caller holds it, by slug for a public search,
+// which then needs no lookup of its own (the network comes back with the places).
+export type NetworkRef = { id: string } | { slug: string }
+
+export interface SearchNetwork extends HoursNetwork {
+  search_radius_m: number
+}
+
+type Row = SearchNetwork & { radius: number } & ({ place_id: null } | ({ place_id: string } & CandidateRow))
+
 // One ordered walk of the Mercator index: the planner takes the KNN index scan and
 // applies the filters to each neighbour as it comes, stopping once `take` pass. So at
 // night, when a few percent of places are open, the closed ones are skipped inside
@@ -52,79 +52,113 @@ interface CandidateRow extends Omit<NearestPlace, 'open_now' | 'open_until' | 'n
 // planner sort every place in the box instead. The exact geodesic radius is checked
 // on the few rows returned (they come nearest first, so one well beyond it ends the
 // search). Places whose window does not cover T pass the open filter and are
-// decided by the library in nearestPlaces.
-export async function nearestCandidates(sql: Db, networkId: string, q: NearestQuery, take: number, skip: number) {
+// decided by the library in nearestPlaces. The network's row always comes back (with
+// null places when none is found); no row means no such network.
+export async function nearestCandidates(sql: Db, ref: NetworkRef, q: NearestQuery, take: number, skip: number) {
   const pt = point(sql, q.lat, q.lon)
   const merc = mercPoint(sql, q.lat, q.lon)
   const covered = sql`(p.periods_from <= ${q.at} and ${q.at} < p.periods_to)`
   const openFilter = q.openOnly ? sql`and (p.open_periods @> ${q.at}::timestamptz or not ${covered})` : sql``
-  return sql<CandidateRow[]>`
-    select p.id, p.name, p.kind, p.address, p.phone, p.features,
-      st_y(p.location::geometry) as lat, st_x(p.location::geometry) as lon,
-      st_distance(p.location, ${pt}) as distance_m,
-      ${covered} as covered,
-      p.open_periods @> ${q.at}::timestamptz as open_now,
-      (select upper(r) from unnest(p.open_periods) r where r @> ${q.at}::timestamptz) as open_until,
-      (select min(lower(r)) from unnest(p.open_periods) r where lower(r) > ${q.at}) as next_open,
-      p.periods_to, p.opening_hours,
-      case when not ${covered} then
-        (select json_agg(json_build_object('from', c.starts_at, 'to', c.ends_at)) from place_closures c
-         where c.place_id = p.id and c.ends_at > ${q.at})
-      end as closures
-    from places p
-    where p.status = 'active' and p.network_id = ${networkId}
-      and p.merc && st_expand(${merc}, ${mercRadius(q.radiusM, q.lat)})
-      and p.features @> ${textArray(q.features)}::text[]
-      ${openFilter}
-    order by p.merc <-> ${merc}
-    limit ${take} offset ${skip}`
+  const which = 'id' in ref ? sql`id = ${ref.id}` : sql`slug = ${ref.slug}`
+  return sql<Row[]>`
+    with n as (
+      select id, timezone, country_code, region_code, search_radius_m,
+        coalesce(${q.radiusM}::float8, search_radius_m) as radius
+      from networks where ${which}
+    )
+    select n.id, n.timezone, n.country_code, n.region_code, n.search_radius_m, n.radius, x.*
+    from n left join lateral (
+      select p.id as place_id, p.name, p.kind, p.address, p.phone, p.features,
+        st_y(p.location::geometry) as lat, st_x(p.location::geometry) as lon,
+        st_distance(p.location, ${pt}) as distance_m,
+        ${covered} as covered,
+        p.open_periods @> ${q.at}::timestamptz as open_now,
+        (select upper(r) from unnest(p.open_periods) r where r @> ${q.at}::timestamptz) as open_until,
+        (select min(lower(r)) from unnest(p.open_periods) r where lower(r) > ${q.at}) as next_open,
+        p.periods_to, p.opening_hours,
+        case when not ${covered} then
+          (select json_agg(json_build_object('from', c.starts_at, 'to', c.ends_at)) from place_closures c
+           where c.place_id = p.id and c.ends_at > ${q.at})
+        end as closures
+      from places p
+      where p.status = 'active' and p.network_id = n.id
+        and p.merc && st_expand(${merc}, ${mercRadiusSql(sql, sql`n.radius`, q.lat)})
+        and p.features @> ${textArray(q.features)}::text[]
+        ${openFilter}
+      order by p.merc <-> ${merc}
+      limit ${take} offset ${skip}
+    ) x on true`
 }
 
 const EXACT_HORIZON_DAYS = 14
 const MAX_CANDIDATES = 5000
 
+export interface NearestQuery {
+  lat: number
+  lon: number
+  at: Date
+  limit: number
+  openOnly: boolean
+  features: string[]
+  // Metres; null for the network's own search radius.
+  radiusM: number | null
+}
+
 export async function nearestPlaces(sql: Db, network: HoursNetwork, q: NearestQuery): Promise<NearestPlace[]> {
+  return (await searchNearest(sql, { id: network.id }, q)).places
+}
+
+// Nearest open places of a network, and the network itself (null when there is none).
+export async function searchNearest(sql: Db, ref: NetworkRef, q: NearestQuery) {
   const found: NearestPlace[] = []
   const libraries = new Map<string, opening_hours>()
+  let network: SearchNetwork | null = null
   // Inside the materialised window every row the scan returns is an answer: one batch
   // of `limit`. More batches are needed only for rows the library decides (an instant
   // outside the window), which it may find closed.
   let take = q.limit
   let skip = 0
   while (found.length < q.limit && skip < MAX_CANDIDATES) {
-    const rows = await nearestCandidates(sql, network.id, q, take, skip)
+    const rows = await nearestCandidates(sql, network ? { id: network.id } : ref, q, take, skip)
+    const head = rows[0]
+    if (!head) return { network: null, places: [] }
+    const { id, timezone, country_code, region_code, search_radius_m, radius } = head
+    network ??= { id, timezone, country_code, region_code, search_radius_m }
     let beyond = false
+    let count = 0
     for (const row of rows) {
-      if (row.distance_m > q.radiusM) {
+      if (row.place_id === null) continue
+      count++
+      if (row.distance_m > radius) {
         // Mercator order is distance order up to the change of scale across the
         // radius (well under 1 %); past that margin nothing further can be inside.
-        beyond ||= row.distance_m > q.radiusM * 1.02
+        beyond ||= row.distance_m > radius * 1.02
         continue
       }
       const place = row.covered ? fromPeriods(row) : fromLibrary(row, network, q.at, libraries)
       if (!q.openOnly || place.open_now) found.push(place)
     }
     // Fewer rows than asked for: the search box is exhausted.
-    if (beyond || rows.length < take) break
+    if (beyond || count < take) break
     skip += take
     take = Math.min(Math.max(take * 4, 50), 2000)
   }
   // The index orders by Mercator distance; distance_m is on the spheroid. Re-sort on what we show.
-  return found.sort((a, b) => a.distance_m - b.distance_m).slice(0, q.limit)
+  return { network, places: found.sort((a, b) => a.distance_m - b.distance_m).slice(0, q.limit) }
 }
 
-function base(row: CandidateRow) {
-  const { id, name, kind, address, phone, features, lat, lon, distance_m } = row
+function base(row: CandidateRow & { place_id: string }) {
+  const { place_id: id, name, kind, address, phone, features, lat, lon, distance_m } = row
   return { id, name, kind, address, phone, features, lat, lon, distance_m }
 }
 
-function fromPeriods(row: CandidateRow): NearestPlace {
+function fromPeriods(row: CandidateRow & { place_id: string }): NearestPlace {
   // A period reaching the end of the window means "open beyond what we know": say nothing.
   const openUntil = row.open_until && row.open_until < row.periods_to ? row.open_until : null
   return { ...base(row), open_now: row.open_now, open_until: row.open_now ? openUntil : null, next_open: row.open_now ? null : row.next_open }
 }
 
-function fromLibrary(row: CandidateRow, n: HoursNetwork, at: Date, cache: Map<string, opening_hours>): NearestPlace {
+function fromLibrary(row: CandidateRow & { place_id: string }, n: HoursNetwork, at: Date, cache: Map<string, opening_hours>): NearestPlace {
   let oh = cache.get(row.opening_hours)
   if (!oh) {
     oh = parseHours(row.opening_hours, { countryCode: n.country_code, regionCode: n.region_code, lat: row.lat, lon: row.lon }).oh

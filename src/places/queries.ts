@@ -1,4 +1,5 @@
 import { type Db, textArray } from '../db/types.ts'
+import type { Fragment } from 'postgres'
 import type { Application, PartnerPatch } from './schemas.ts'
 
 // One function per query. Writes that must go together take a transaction's `sql`.
@@ -44,6 +45,8 @@ export const mercPoint = (sql: Db, lat: number, lon: number) =>
 // A geodesic radius as a Mercator one: Mercator stretches lengths by 1/cos(latitude);
 // 1 % more covers the change of that factor across the radius.
 export const mercRadius = (metres: number, lat: number) => (metres / Math.cos((lat * Math.PI) / 180)) * 1.01
+// The same, for a radius the query itself reads (a network's setting).
+export const mercRadiusSql = (sql: Db, metres: Fragment, lat: number) => sql`(${metres} / cos(radians(${lat}::float8)) * 1.01)`
 
 export interface NewPlace extends Omit<Application, 'charter_accepted'> {
   status: PlaceStatus

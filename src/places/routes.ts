@@ -5,10 +5,10 @@ import { HalteError, notFound } from '../errors.ts'
 import { parseHours } from '../hours/parse.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
-import { loadNetwork } from '../networks/routes.ts'
+import { loadNetwork, networkNotFound } from '../networks/routes.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
-import { nearestPlaces } from './nearest.ts'
+import { searchNearest } from './nearest.ts'
 import { isSolar, refreshPlacePeriods } from './periods.ts'
 import { nearestFeature, privateFeature, publicFeature } from './present.ts'
 import {
@@ -103,18 +103,20 @@ export function placesApp(s: Services) {
       responses: { 200: json(featureCollectionSchema, 'Nearest first'), ...pick(400, 404) },
     }),
     async (c) => {
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      const slug = c.req.valid('param').slug
       const q = c.req.valid('query')
       const at = q.at ? new Date(q.at) : s.clock.now()
-      const places = await nearestPlaces(s.sql, network, {
+      // The network is read by the search itself: one round trip for the whole answer.
+      const { network, places } = await searchNearest(s.sql, { slug }, {
         lat: q.lat,
         lon: q.lon,
         at,
         limit: q.limit,
         openOnly: q.open,
         features: q.features,
-        radiusM: network.search_radius_m,
+        radiusM: null,
       })
+      if (!network) throw networkNotFound(slug)
       c.header('cache-control', 'no-store')
       return c.json(
         {

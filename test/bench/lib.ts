@@ -118,6 +118,7 @@ export function parameterisedScripts(captures: { query: string; params: unknown[
     const body = statements.map(({ query, params }, k) => {
       params.forEach((v, i) => {
         const name = `s${k}p${i + 1}`
+        if (v === null) return
         // The driver hands numbers over already written as text.
         if (typeof v === 'number' || (typeof v === 'string' && /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v))) sets.push(`\\set ${name} ${v}`)
         else {
@@ -126,7 +127,8 @@ export function parameterisedScripts(captures: { query: string; params: unknown[
           defines.set(name, text)
         }
       })
-      return query.replace(/\$(\d+)/g, (_, n) => `:s${k}p${n}`)
+      // pgbench variables cannot be null: a null is written in, as the driver's binds it.
+      return query.replace(/\$(\d+)/g, (_, n) => (params[Number(n) - 1] === null ? 'null' : `:s${k}p${n}`))
     })
     return `${sets.join('\n')}\n${body.join(';\n')};\n`
   })

@@ -1,7 +1,7 @@
 // Nearest-5-open refuges at national scale: 1,000,000 places over metropolitan France,
 // at a busy instant (Tuesday 15:00) and a quiet one (Sunday 03:30). The endpoint over
-// HTTP (wrk, 32 connections) against pgbench running the endpoint's own SQL (the
-// network lookup and the KNN query, captured from the driver and bound with the same
+// HTTP (wrk, 32 connections) against pgbench running the endpoint's own SQL (one
+// statement: the network and its KNN search, captured from the driver, bound with the same
 // parameters, so the server plans them as it plans the driver's) in the same run.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import postgres from 'postgres'
 import { instantFromWallClock, wallClock } from '../../src/hours/evaluate.ts'
 import { findNetworkBySlug, insertNetwork } from '../../src/networks/queries.ts'
-import { nearestPlaces } from '../../src/places/nearest.ts'
+import { searchNearest } from '../../src/places/nearest.ts'
 import { refreshDuePeriods } from '../../src/places/periods.ts'
 import { connect, ensureSchema } from '../../src/runtime/database.ts'
 import { migrateFromDisk } from '../../src/runtime/migrations.ts'
@@ -137,8 +137,7 @@ export async function run() {
       let openShare = 0
       for (const p of POINTS.slice(0, 50)) {
         const { sql: spy, statements: captured, raw } = captureSql(URL_, SCHEMA)
-        const n = await findNetworkBySlug(spy, 'france')
-        const found = await nearestPlaces(spy, n!, { lat: p.lat, lon: p.lon, at, limit: 5, openOnly: true, features: [], radiusM: n!.search_radius_m })
+        const { places: found } = await searchNearest(spy, { slug: 'france' }, { lat: p.lat, lon: p.lon, at, limit: 5, openOnly: true, features: [], radiusM: null })
         openShare += found.length
         await spy.end()
         scripts.push(`${captured.join(';\n')};\n`)
@@ -148,7 +147,7 @@ export async function run() {
       await prewarm(sql)
       const [{ share }] = (await sql`select round(100.0 * avg((open_periods @> ${at}::timestamptz)::int), 1)::float8 as share from places`) as unknown as [{ share: number }]
       console.log(`\n## ${label} (${at.toISOString()}): ${share} % of places open; ${(openShare / 50).toFixed(1)} results per query on average`)
-      const plan = await sql.unsafe(`explain (analyze, buffers, costs off) ${scripts[0]!.split(';\n')[1]}`)
+      const plan = await sql.unsafe(`explain (analyze, buffers, costs off) ${scripts[0]!.split(';\n')[0]}`)
       console.log(plan.map((r) => `    ${r['QUERY PLAN']}`).join('\n'))
       const rows: Record<string, string | number>[] = []
       const ratios: number[] = []
