@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import autocannon from 'autocannon'
@@ -62,7 +64,9 @@ export const freePort = () =>
 // with. So the figure is the median of the per-second progress reports after the
 // first two seconds; the whole-run figure is printed beside it.
 export function pgbench(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync('pgbench', ['-n', '-P', '1', ...args], { env, encoding: 'utf8' })
+  // Every transaction's latency is logged, for percentiles of the steady part too.
+  const logs = mkdtempSync(join(tmpdir(), 'halte-pgbench-'))
+  const r = spawnSync('pgbench', ['-n', '-P', '1', '--log', `--log-prefix=${join(logs, 'tx')}`, ...args], { env, encoding: 'utf8', cwd: logs })
   if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr}`)
   const progress = [...r.stderr.matchAll(/progress: ([\d.]+) s, ([\d.]+) tps, lat ([\d.]+) ms/g)].map((m) => ({
     at: Number(m[1]),
@@ -70,9 +74,20 @@ export function pgbench(args: string[], env: NodeJS.ProcessEnv = process.env) {
     lat: Number(m[3]),
   }))
   const steady = progress.filter((p) => p.at > 2)
+  // Log lines: client, transaction, latency (µs), script, epoch seconds, µs.
+  const rows = readdirSync(logs).flatMap((f) =>
+    readFileSync(join(logs, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' ').map(Number) as number[]),
+  )
+  rmSync(logs, { recursive: true, force: true })
+  const start = rows.reduce((m, x) => Math.min(m, x[4]!), Number.POSITIVE_INFINITY)
+  const latencies = rows.filter((x) => x[4]! >= start + 2).map((x) => x[2]! / 1000)
   return {
     tps: steady.length ? median(steady.map((p) => p.tps)) : Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]),
     latency: steady.length ? median(steady.map((p) => p.lat)) : Number(/latency average = ([\d.]+) ms/.exec(r.stdout)?.[1]),
+    p99: latencies.length ? percentile(latencies, 99) : Number.NaN,
     wholeRunTps: Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]),
     report: r.stdout,
   }

@@ -159,7 +159,7 @@ export async function run() {
         const b = pgbenchScripts(bound.scripts, bound.defines, dir)
         ratios.push(h.rps / b.tps)
         p99s.push(h.p99)
-        rows.push({ round: i + 1, http_rps: Math.round(h.rps), p50_ms: h.p50, p99_ms: h.p99, non2xx: h.non2xx, pgbench_tps: Math.round(b.tps), pgbench_ms: b.latency, pgbench_whole_run_tps: Math.round(b.wholeRunTps), ratio: (h.rps / b.tps).toFixed(2) })
+        rows.push({ round: i + 1, http_rps: Math.round(h.rps), p50_ms: h.p50, p99_ms: h.p99, non2xx: h.non2xx, pgbench_tps: Math.round(b.tps), pgbench_ms: Math.round(b.latency * 10) / 10, pgbench_p99_ms: Math.round(b.p99 * 10) / 10, pgbench_whole_run_tps: Math.round(b.wholeRunTps), ratio: (h.rps / b.tps).toFixed(2) })
       }
       console.table(rows)
       console.log(`median p99 ${median(p99s)} ms (goal < 25); median ratio endpoint/pgbench ${median(ratios).toFixed(2)} (goal ≥ 0.75)`)
