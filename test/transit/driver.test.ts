@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { coarsenOldDropoffs } from '../../src/transit/dropoff-queries.ts'
-import { ADMIN_TOKEN, createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
-import { baseFeed, LAT, zipOf } from './feed.ts'
+import { createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
+import { LAT, uploadFeed } from './feed.ts'
 import { readSse } from '../helpers/sse.ts'
 
 const clock = { now: () => new Date('2026-11-20T21:00:00Z') }
@@ -31,13 +31,7 @@ const seen = (id: string, access: string) =>
 beforeAll(async () => {
   t = await testApp({ clock })
   slug = (await createNetwork(t, { dropoff: { hours: 'Mo-Su 21:00-06:00' } })).slug
-  const res = await t.request(`/v1/networks/${slug}/gtfs`, {
-    method: 'POST',
-    token: ADMIN_TOKEN,
-    body: new Blob([zipOf(baseFeed()) as Uint8Array<ArrayBuffer>]),
-    headers: { 'content-type': 'application/zip' },
-  })
-  expect(res.status).toBe(200)
+  await uploadFeed(t, slug)
   busA = await createToken(t, slug, { role: 'driver', label: 'A', vehicle: 'bus-a' })
   busB = await createToken(t, slug, { role: 'driver', label: 'B', vehicle: 'bus-b' })
   expect((await report(busA, { ...at(7.3), trip_id: 'TR1' })).status).toBe(204)

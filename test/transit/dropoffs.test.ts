@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
-import { calendarFeed, LAT, zipOf } from './feed.ts'
+import { createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
+import { calendarFeed, LAT, uploadFeed } from './feed.ts'
 
 // 21:00 UTC = 22:00 in Paris, inside the network's 21:00–06:00 window.
 const clock = { now: () => new Date('2026-11-20T21:00:00Z') }
@@ -14,13 +14,7 @@ const zone = (lon: number) => ({
 
 async function networkWithFeed(overrides: Record<string, unknown> = {}) {
   const n = await createNetwork(t, { region_code: 'FR-68', dropoff: { hours: 'Mo-Su 21:00-06:00', excluded_zones: zone(7.333) }, ...overrides })
-  const res = await t.request(`/v1/networks/${n.slug}/gtfs`, {
-    method: 'POST',
-    token: ADMIN_TOKEN,
-    body: new Blob([zipOf(calendarFeed()) as Uint8Array<ArrayBuffer>]),
-    headers: { 'content-type': 'application/zip' },
-  })
-  if (res.status !== 200) throw new Error(await res.text())
+  await uploadFeed(t, n.slug, calendarFeed())
   return n.slug
 }
 

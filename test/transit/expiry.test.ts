@@ -7,7 +7,7 @@ import { expireEndedDropoffs } from '../../src/transit/jobs.ts'
 import { ADMIN_TOKEN, createNetwork, createToken, type TestApp } from '../helpers/app.ts'
 import { testDatabase } from '../helpers/db.ts'
 import { readSse } from '../helpers/sse.ts'
-import { calendarFeed, LAT, zipOf } from './feed.ts'
+import { calendarFeed, LAT, uploadFeed } from './feed.ts'
 
 // Requests whose trip is over expire by the background job, without any bus reporting.
 let now = new Date('2026-11-20T21:00:00Z') // Friday 22:00 in Paris
@@ -57,13 +57,7 @@ async function appWithSignal(): Promise<TestApp> {
 beforeAll(async () => {
   t = await appWithSignal()
   slug = (await createNetwork(t, { dropoff: { hours: 'Mo-Su 21:00-06:00' } })).slug
-  const res = await t.request(`/v1/networks/${slug}/gtfs`, {
-    method: 'POST',
-    token: ADMIN_TOKEN,
-    body: new Blob([zipOf(calendarFeed()) as Uint8Array<ArrayBuffer>]),
-    headers: { 'content-type': 'application/zip' },
-  })
-  expect(res.status).toBe(200)
+  await uploadFeed(t, slug, calendarFeed())
   bus = await createToken(t, slug, { role: 'driver', label: 'bus', vehicle: 'bus-e' })
   expect((await t.request('/v1/driver/position', { method: 'POST', token: bus, json: { ...at(7.3), trip_id: 'TR1' } })).status).toBe(204)
 })

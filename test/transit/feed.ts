@@ -1,4 +1,5 @@
 import { strToU8, zipSync } from 'fflate'
+import { ADMIN_TOKEN, type TestApp } from '../helpers/app.ts'
 
 // A small made-up network around Mulhouse for tests that must run everywhere.
 // Route L1 (bus) runs east along one straight street, lat 47.75, from lon 7.30 to 7.34:
@@ -54,4 +55,16 @@ export function calendarFeed(): Files {
   f['calendar.txt'] += 'SA,0,0,0,0,0,1,0,20260101,20271231\nFRN,0,0,0,0,1,0,0,20260101,20271231\n'
   f['calendar_dates.txt'] = 'service_id,date,exception_type\nSA,20261128,2\nSA,20261125,1\n'
   return f
+}
+
+// Imports a feed through the API, as an operator does; a refusal fails the test with
+// the problem it answered.
+export async function uploadFeed(t: Pick<TestApp, 'request'>, slug: string, files: Files = baseFeed()) {
+  const res = await t.request(`/v1/networks/${slug}/gtfs`, {
+    method: 'POST',
+    token: ADMIN_TOKEN,
+    body: new Blob([zipOf(files) as Uint8Array<ArrayBuffer>]),
+    headers: { 'content-type': 'application/zip' },
+  })
+  if (res.status !== 200) throw new Error(`GTFS import failed: ${res.status} ${await res.text()}`)
 }

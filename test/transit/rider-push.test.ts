@@ -4,9 +4,9 @@ import { createLogger } from '../../src/logger.ts'
 import { drainOutbox } from '../../src/notify/dispatcher.ts'
 import { webPushSender } from '../../src/notify/web-push.ts'
 import { expireEndedDropoffs } from '../../src/transit/jobs.ts'
-import { ADMIN_TOKEN, createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
+import { createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
 import { type PushPeer, startPushPeer } from '../helpers/push-peer.ts'
-import { baseFeed, LAT, zipOf } from './feed.ts'
+import { LAT, uploadFeed } from './feed.ts'
 
 // The rider hears the driver's decision: the real web-push library sends through the
 // outbox to a real local push service, which checks VAPID and decrypts the payload.
@@ -30,13 +30,7 @@ const drain = () =>
 
 async function network(locale: 'fr' | 'en') {
   const { slug } = await createNetwork(t, { locale, dropoff: { hours: 'Mo-Su 21:00-06:00' } })
-  const res = await t.request(`/v1/networks/${slug}/gtfs`, {
-    method: 'POST',
-    token: ADMIN_TOKEN,
-    body: new Blob([zipOf(baseFeed()) as Uint8Array<ArrayBuffer>]),
-    headers: { 'content-type': 'application/zip' },
-  })
-  expect(res.status).toBe(200)
+  await uploadFeed(t, slug)
   const bus = await createToken(t, slug, { role: 'driver', label: 'bus', vehicle: 'bus-1' })
   expect((await report(bus, { ...at(7.3), trip_id: 'TR1' })).status).toBe(204)
   return { slug, bus }
