@@ -3,8 +3,9 @@ import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { createLogger } from '../logger.ts'
 import { systemClock } from '../services.ts'
+import { runScheduled } from './scheduled.ts'
 
-// Cloudflare Workers entry. The database is reached through Hyperdrive, which pools
+// Cloudflare Workers entry (only handlers may be exported from it). The database is reached through Hyperdrive, which pools
 // connections at the edge: a client per request, no prepared statements, no type
 // fetch (Cloudflare's guidance for postgres.js). Migrations run from Node, never here.
 
@@ -17,22 +18,34 @@ interface Ctx {
   waitUntil(p: Promise<unknown>): void
 }
 
+function connectEnv(env: Env) {
+  const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>
+  const config = loadConfig({ ...vars, DATABASE_URL: env.HYPERDRIVE?.connectionString ?? vars.DATABASE_URL })
+  const sql = postgres(config.DATABASE_URL ?? 'postgres://unconfigured@127.0.0.1:1/none', {
+    max: 5,
+    prepare: false,
+    fetch_types: false,
+    connect_timeout: 5,
+    onnotice: () => {},
+    ...(config.HALTE_DB_SCHEMA ? { connection: { search_path: `${config.HALTE_DB_SCHEMA},public` } } : {}),
+  })
+  const logger = createLogger(config.LOG_LEVEL, (line) => console.log(line), { service: 'halte', runtime: 'workers' })
+  return { config, sql, logger }
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: Ctx): Promise<Response> {
-    const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>
-    const config = loadConfig({ ...vars, DATABASE_URL: env.HYPERDRIVE?.connectionString ?? vars.DATABASE_URL })
-    const sql = postgres(config.DATABASE_URL ?? 'postgres://unconfigured@127.0.0.1:1/none', {
-      max: 5,
-      prepare: false,
-      fetch_types: false,
-      connect_timeout: 5,
-      onnotice: () => {},
-      ...(config.HALTE_DB_SCHEMA ? { connection: { search_path: `${config.HALTE_DB_SCHEMA},public` } } : {}),
-    })
-    const logger = createLogger(config.LOG_LEVEL, (line) => console.log(line), { service: 'halte', runtime: 'workers' })
+    const { config, sql, logger } = connectEnv(env)
     const app = createApp({ sql, clock: systemClock, logger, config })
     const response = await app.fetch(request)
     ctx.waitUntil(sql.end({ timeout: 1 }).catch(() => {}))
     return response
+  },
+
+  async scheduled(event: { cron: string; scheduledTime: number }, env: Env, ctx: Ctx): Promise<void> {
+    const { sql, logger } = connectEnv(env)
+    const done = runScheduled(sql, logger, event.cron, new Date(event.scheduledTime)).finally(() => sql.end({ timeout: 1 }).catch(() => {}))
+    ctx.waitUntil(done)
+    await done
   },
 }

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertAlert } from '../../src/alerts/queries.ts'
 import { insertNetwork } from '../../src/networks/queries.ts'
+import { EVERY_MINUTE } from '../../src/runtime/scheduled.ts'
 import { type TestDb, testDatabase } from '../helpers/db.ts'
 import { type Child, runCommand } from '../helpers/process.ts'
 
@@ -14,10 +16,12 @@ const ADMIN = 'workerd-admin-token-0123456789'
 const outDir = mkdtempSync(join(tmpdir(), 'halte-worker-'))
 let db: TestDb
 let dev: Child | undefined
+let networkId: string
+let base: string
 
 beforeAll(async () => {
   db = await testDatabase()
-  await insertNetwork(db.sql, { slug: 'edge', name: 'Edge', timezone: 'Europe/Paris', locale: 'fr', country_code: 'FR' })
+  networkId = (await insertNetwork(db.sql, { slug: 'edge', name: 'Edge', timezone: 'Europe/Paris', locale: 'fr', country_code: 'FR' })).id
 })
 afterAll(async () => {
   await dev?.stop()
@@ -60,11 +64,13 @@ describe('Cloudflare Workers build', () => {
         `HALTE_DB_SCHEMA:${db.schema ?? ''}`,
         '--var',
         `HALTE_ADMIN_TOKEN:${ADMIN}`,
+        // Exposes /__scheduled, to fire the cron triggers by hand.
+        '--test-scheduled',
       ],
       { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: u.toString() },
     )
     await dev.waitFor(/Ready on/, 60_000)
-    const base = `http://127.0.0.1:${port}`
+    base = `http://127.0.0.1:${port}`
     const health = await fetch(`${base}/healthz`)
     expect(health.status).toBe(200)
     expect(await health.json()).toEqual({ status: 'ok' })
@@ -100,5 +106,28 @@ describe('Cloudflare Workers build', () => {
     expect(nearest.status).toBe(200)
     const found = (await nearest.json()) as { features: { properties: { id: string; open_now: boolean } }[] }
     expect(found.features.map((f) => [f.properties.id, f.properties.open_now])).toEqual([[id, true]])
+  })
+
+  it('the cron trigger escalates an alert nobody acknowledged, once, with no Node instance', async () => {
+    expect(base, 'the previous test started the worker').toBeDefined()
+    const old = new Date(Date.now() - 10 * 60_000)
+    const recent = new Date()
+    const alert = async (at: Date) =>
+      (await insertAlert(db.sql, { networkId, source: 'web', lat: 47.74, lon: 7.34, accuracyM: null, message: null, phone: null, phoneHash: null, accessTokenHash: null }, at)).id
+    const stale = await alert(old)
+    const fresh = await alert(recent)
+    const escalated = async () =>
+      (await db.sql<{ id: string }[]>`select id from alerts where escalated_at is not null order by id`).map((r) => r.id)
+    expect(await escalated()).toEqual([])
+    const fire = await fetch(`${base}/__scheduled?cron=${encodeURIComponent(EVERY_MINUTE)}`)
+    expect(fire.status).toBe(200)
+    // Only the alert past the network's escalation delay (120 s by default).
+    expect(await escalated()).toEqual([stale])
+    expect(fresh).not.toBe(stale)
+    const events = await db.sql<{ kind: string }[]>`select kind from alert_events where alert_id = ${stale} and kind = 'escalated'`
+    expect(events).toHaveLength(1)
+    // Firing again escalates nothing twice.
+    expect((await fetch(`${base}/__scheduled?cron=${encodeURIComponent(EVERY_MINUTE)}`)).status).toBe(200)
+    expect(await db.sql`select 1 from alert_events where alert_id = ${stale} and kind = 'escalated'`).toHaveLength(1)
   })
 })
