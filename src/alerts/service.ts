@@ -51,10 +51,12 @@ export async function notifyPlaces(tx: Db, network: Network, alertId: string, co
       from places p
       where p.status = 'active' and p.network_id = ${network.id}
         and p.merc && st_expand(${mercPoint(tx, lat, lon)}, ${mercRadius(network.alert_radius_m, lat)})
+    ), reachable as materialized (
+      -- Places with a push subscription first (an index probe each), so the costlier
+      -- geodesic test below runs on those few rather than on the whole box.
+      select b.* from box b where exists (select 1 from push_subscriptions s where s.place_id = b.id)
     ), near as (
-      select b.* from box b
-      where st_dwithin(b.location, ${pt}, ${network.alert_radius_m})
-        and exists (select 1 from push_subscriptions s where s.place_id = b.id)
+      select r.* from reachable r where st_dwithin(r.location, ${pt}, ${network.alert_radius_m})
     ), added as (
       insert into alert_recipients (alert_id, place_id, distance_m)
       select ${alertId}, id, round(st_distance(location, ${pt}))::int from near where covered and open_periods @> ${now}::timestamptz

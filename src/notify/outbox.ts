@@ -25,10 +25,14 @@ export interface NewMessage {
 
 // One push row per subscription of the places told about the alert.
 export async function enqueuePushToRecipients(sql: Db, m: NewMessage & { alertId: string }, now: Date) {
+  // The recipients were inserted by this same transaction, so statistics know nothing
+  // of them and a plain join hashed every push subscription (2.6 ms at 10,000). The
+  // lateral subquery, kept apart by OFFSET 0, looks each recipient's up by index.
   const rows = await sql`
     insert into outbox (network_id, channel, alert_id, subscription_id, payload, next_attempt_at, created_at)
     select ${m.networkId}, 'push', ${m.alertId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
-    from alert_recipients r join push_subscriptions s on s.place_id = r.place_id
+    from alert_recipients r
+    cross join lateral (select s.id from push_subscriptions s where s.place_id = r.place_id offset 0) s
     where r.alert_id = ${m.alertId}
     returning id`
   return rows.length
