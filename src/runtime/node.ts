@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../logger.ts'
 import { outboxRunner } from '../notify/dispatcher.ts'
 import { twilioSender } from '../notify/twilio.ts'
 import { webPushSender } from '../notify/web-push.ts'
+import { tidyPlacesIndex } from '../places/index-upkeep.ts'
 import { refreshDuePeriods } from '../places/periods.ts'
 import { localSignal } from '../realtime/signal.ts'
 import { systemClock } from '../services.ts'
@@ -94,6 +95,8 @@ export async function startNode(env: Record<string, string | undefined> = proces
     [
       // Keeps every active place's open periods materialised ahead of now.
       { name: 'refresh-open-periods', everyMs: 3600_000, run: () => refreshDuePeriods(db.sql, systemClock.now()) },
+      // Those refreshes rewrite rows and loosen the index the searches walk.
+      { name: 'tidy-places-index', everyMs: 3600_000, run: () => tidyPlacesIndex(db.sql) },
       { name: 'coarsen-old-dropoffs', everyMs: 3600_000, run: () => coarsenOldDropoffs(db.sql, systemClock.now()) },
       // Requests on trips that are over, where no bus reported passing the point.
       {

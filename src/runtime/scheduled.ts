@@ -1,6 +1,7 @@
 import type postgres from 'postgres'
 import { escalateDue, eraseExpired } from '../alerts/jobs.ts'
 import type { Logger } from '../logger.ts'
+import { tidyPlacesIndex } from '../places/index-upkeep.ts'
 import { refreshDuePeriods } from '../places/periods.ts'
 import { coarsenOldDropoffs } from '../transit/dropoff-queries.ts'
 import { expireEndedDropoffs } from '../transit/jobs.ts'
@@ -22,6 +23,7 @@ export async function runScheduled(sql: postgres.Sql, log: Logger, cron: string,
   if (cron === HOURLY) {
     jobs.push(
       ['refresh-open-periods', () => refreshDuePeriods(sql, now)],
+      ['tidy-places-index', () => tidyPlacesIndex(sql)],
       ['coarsen-old-dropoffs', () => coarsenOldDropoffs(sql, now)],
       ['erase-expired-alerts', () => eraseExpired(sql, now)],
     )
