@@ -17,7 +17,7 @@ export async function openDatabase(config: Config, log: Logger, opts: { max?: nu
     ? undefined
     : await startEmbedded(config.HALTE_DATA_DIR, log, { schema: config.HALTE_DB_SCHEMA })
   const url = config.DATABASE_URL ?? embedded!.url
-  const sql = connect(url, { schema: config.HALTE_DB_SCHEMA, max: embedded ? EMBEDDED_POOL : (opts.max ?? 10) })
+  const sql = connect(url, { schema: config.HALTE_DB_SCHEMA, max: embedded ? EMBEDDED_POOL : (opts.max ?? config.HALTE_DB_POOL) })
   return {
     sql,
     kind: embedded ? 'embedded' : 'postgres',

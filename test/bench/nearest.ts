@@ -5,12 +5,13 @@
 // parameters, so the server plans them as it plans the driver's) in the same run.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { instantFromWallClock, wallClock } from '../../src/hours/evaluate.ts'
 import { findNetworkBySlug, insertNetwork } from '../../src/networks/queries.ts'
 import { searchNearest } from '../../src/places/nearest.ts'
+import { placesIndexState, tidyPlacesIndex } from '../../src/places/index-upkeep.ts'
 import { refreshDuePeriods } from '../../src/places/periods.ts'
 import { connect, ensureSchema } from '../../src/runtime/database.ts'
 import { migrateFromDisk } from '../../src/runtime/migrations.ts'
@@ -64,6 +65,11 @@ async function prepareData() {
   const refreshed = await refreshDuePeriods(sql, new Date())
   if (refreshed) console.log(`materialised open periods of ${refreshed.toLocaleString('en')} places in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
   await sql`vacuum analyze places`
+  // As the hourly job leaves it after those refreshes.
+  const t2 = performance.now()
+  if (await tidyPlacesIndex(sql)) console.log(`rebuilt the loosened Mercator index in ${((performance.now() - t2) / 1000).toFixed(1)} s`)
+  const state = await placesIndexState(sql)
+  console.log(`Mercator index: ${state?.pages} pages for ${state?.rows} active places (${state?.looseness.toFixed(2)} × a fresh build)`)
   return { sql }
 }
 
@@ -96,13 +102,13 @@ function wrk(base: string, at: Date, dir: string, seconds = SECONDS) {
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms('50%'), p99: ms('99%'), non2xx }
 }
 
-function pgbenchScripts(scripts: string[], defines: string[], dir: string) {
+function pgbenchScripts(scripts: string[], defines: string[], dir: string, clients = 32) {
   const files = scripts.map((s, i) => {
     const f = join(dir, `q${i}.sql`)
     writeFileSync(f, s)
     return `${f}@1`
   })
-  const args = ['-c', '32', '-j', '2', '-T', String(SECONDS), '-M', 'prepared', ...defines, ...files.flatMap((f) => ['-f', f]), URL_]
+  const args = ['-c', String(clients), '-j', String(Math.min(2, clients)), '-T', String(SECONDS), '-M', 'prepared', ...defines, ...files.flatMap((f) => ['-f', f]), URL_]
   return pgbench(args, { ...process.env, PGOPTIONS: `-c search_path=${SCHEMA},public` })
 }
 
@@ -118,10 +124,14 @@ export async function run() {
   }
   const { sql } = await prepareData()
   const dir = mkdtempSync(join(tmpdir(), 'halte-bench-nearest-'))
-  // Default log level (access logs on); the bench does not read them.
+  // Default log level (access logs on); the bench does not read them. One database
+  // connection per core, as the README advises where PostgreSQL shares the machine:
+  // more backends than cores trade CPU for context switches (pgbench below shows it).
+  const pool = availableParallelism()
+  console.log(`endpoint: one Node process, HALTE_DB_POOL=${pool}`)
   const port = await freePort()
   const server = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...process.env, DATABASE_URL: URL_, HALTE_DB_SCHEMA: SCHEMA, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: URL_, HALTE_DB_SCHEMA: SCHEMA, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', HALTE_DB_POOL: String(pool) },
     stdio: 'ignore',
   })
   const base = `http://127.0.0.1:${port}`
@@ -163,6 +173,10 @@ export async function run() {
       }
       console.table(rows)
       console.log(`median p99 ${median(p99s)} ms (goal < 25); median ratio endpoint/pgbench ${median(ratios).toFixed(2)} (goal ≥ 0.75)`)
+      // What the database alone does with as many sessions as the endpoint holds: the
+      // part of each search that is PostgreSQL's, the rest being Node's and HTTP's.
+      const few = pgbenchScripts(bound.scripts, bound.defines, dir, pool)
+      console.log(`pgbench with ${pool} clients (the endpoint's pool): ${Math.round(few.tps)} tps, ${few.latency.toFixed(2)} ms per search, p99 ${few.p99.toFixed(1)} ms`)
     }
   } finally {
     server.kill('SIGTERM')

@@ -5,18 +5,18 @@ import { runCli } from '../helpers/process.ts'
 describe('configuration', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig({})
-    expect(c).toMatchObject({ PORT: 8787, HALTE_DATA_DIR: './.halte', LOG_LEVEL: 'info' })
+    expect(c).toMatchObject({ PORT: 8787, HALTE_DATA_DIR: './.halte', LOG_LEVEL: 'info', HALTE_DB_POOL: 10 })
     expect(c.DATABASE_URL).toBeUndefined()
   })
 
   it('names every wrong variable', () => {
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', HALTE_ADMIN_TOKEN: 'short' })
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', HALTE_ADMIN_TOKEN: 'short', HALTE_DB_POOL: '0' })
       expect.unreachable()
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError)
       const vars = (e as ConfigError).issues.map((i) => i.variable).sort()
-      expect(vars).toEqual(['DATABASE_URL', 'HALTE_ADMIN_TOKEN', 'LOG_LEVEL', 'PORT'])
+      expect(vars).toEqual(['DATABASE_URL', 'HALTE_ADMIN_TOKEN', 'HALTE_DB_POOL', 'LOG_LEVEL', 'PORT'])
       expect((e as Error).message).toMatch(/PORT: /)
     }
   })
