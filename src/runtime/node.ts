@@ -14,7 +14,7 @@ import { localSignal } from '../realtime/signal.ts'
 import { systemClock } from '../services.ts'
 import { coarsenOldDropoffs } from '../transit/dropoff-queries.ts'
 import { expireEndedDropoffs } from '../transit/jobs.ts'
-import { type Database, ensureSchema, openDatabase } from './database.ts'
+import { type Database, ensureSchema, openDatabase, warmPool } from './database.ts'
 import { startJobs } from './jobs.ts'
 import { migrateFromDisk } from './migrations.ts'
 import { pgSignal } from './pg-signal.ts'
@@ -54,6 +54,7 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<Data
     await ensureSchema(db.sql, config.HALTE_DB_SCHEMA)
     const applied = await migrateFromDisk(db.sql)
     if (applied.length) log.info('migrations applied', { applied })
+    await warmPool(db.sql, db.max)
     return db
   } catch (e) {
     await db.close()
