@@ -54,7 +54,9 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<Data
     await ensureSchema(db.sql, config.HALTE_DB_SCHEMA)
     const applied = await migrateFromDisk(db.sql)
     if (applied.length) log.info('migrations applied', { applied })
-    await warmPool(db.sql, db.max)
+    // In the background: readiness need not wait for it (it costs a few hundred ms
+    // of connecting); a request that comes first simply opens its own session.
+    warmPool(db.sql, db.max).catch((err: unknown) => log.warn('database pool warm-up failed', { err }))
     return db
   } catch (e) {
     await db.close()
