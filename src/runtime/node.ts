@@ -54,9 +54,6 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<Data
     await ensureSchema(db.sql, config.HALTE_DB_SCHEMA)
     const applied = await migrateFromDisk(db.sql)
     if (applied.length) log.info('migrations applied', { applied })
-    // In the background: readiness need not wait for it (it costs a few hundred ms
-    // of connecting); a request that comes first simply opens its own session.
-    warmPool(db.sql, db.max).catch((err: unknown) => log.warn('database pool warm-up failed', { err }))
     return db
   } catch (e) {
     await db.close()
@@ -86,6 +83,10 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const config = loadConfig(env)
   const log = nodeLogger(config)
   const db = await prepareDatabase(config, log)
+  // Only for serving (CLI commands end before it would pay), on PostgreSQL (the embedded
+  // database is one session). In the background: readiness need not wait for a few
+  // hundred ms of connecting; a request that comes first opens its own session.
+  if (db.kind === 'postgres') warmPool(db.sql, db.max).catch((err: unknown) => log.warn('database pool warm-up failed', { err }))
   // The embedded database never delivers NOTIFY to socket clients: signal in-process.
   const signal = db.kind === 'embedded' ? localSignal() : pgSignal(db.sql)
   const senders = notifySenders(config)
