@@ -26,9 +26,10 @@ export const configSchema = z.object({
   HALTE_DB_SCHEMA: optionalText.refine((v) => v === undefined || /^[a-z_][a-z0-9_]{0,62}$/.test(v), {
     message: 'must be a lower-case SQL identifier',
   }),
-  // Connections to PostgreSQL per process. Searches are short: a few connections per
-  // core keep the server busy, while many backends on few cores thrash (measured in
-  // test/bench/nearest.ts). Ignored on the embedded database (one connection).
+  // Connections to PostgreSQL per process. Searches are short: about one per core keeps
+  // a shared machine busiest, while many backends on few cores thrash (measured in
+  // test/bench/nearest.ts); imports and fan-outs hold one for seconds, hence the
+  // default. Ignored on the embedded database (one connection).
   HALTE_DB_POOL: z.coerce.number().int().min(1).max(100).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
