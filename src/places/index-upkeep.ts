@@ -38,13 +38,18 @@ export async function placesIndexState(sql: Sql): Promise<IndexState | null> {
 // this job: a session advisory lock (on one reserved connection, since REINDEX
 // CONCURRENTLY cannot run inside a transaction) lets one rebuild while the others skip.
 export async function tidyPlacesIndex(sql: Sql, opts: { minRows?: number } = {}): Promise<boolean> {
-  const state = await placesIndexState(sql)
-  if (!state || state.rows < (opts.minRows ?? MIN_ROWS) || state.looseness < LOOSE_RATIO) return false
+  const loose = async (db: Sql) => {
+    const state = await placesIndexState(db)
+    return state !== null && state.rows >= (opts.minRows ?? MIN_ROWS) && state.looseness >= LOOSE_RATIO
+  }
+  if (!(await loose(sql))) return false
   const conn = await sql.reserve()
   try {
     const [lock] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext('halte:places-merc-reindex')) as locked`
     if (!lock?.locked) return false
     try {
+      // Another instance may have rebuilt it between our look and our lock.
+      if (!(await loose(conn))) return false
       // A rebuild cut short (a restart, a lost connection) leaves an invalid copy that
       // every write would keep updating: drop it before trying again.
       const leftovers = await conn<{ name: string }[]>`
