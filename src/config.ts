@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js'
 import { z } from 'zod'
 
 // Configuration comes from the environment on Node and from bindings on Workers;
@@ -8,6 +9,11 @@ const optionalText = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional()
+
+const listText = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((x) => x.trim()).filter((x) => x !== ''))
 
 const urlText = (protocols: string[]) =>
   z
@@ -44,7 +50,33 @@ export const configSchema = z.object({
   VAPID_PUBLIC_KEY: optionalText,
   VAPID_PRIVATE_KEY: optionalText,
   VAPID_SUBJECT: optionalText,
+  // Addresses/CIDRs of the reverse proxies whose X-Forwarded-For is believed. Anyone
+  // else can write that header, so without this the socket address is the client.
+  HALTE_TRUSTED_PROXIES: listText.refine((v) => v.every(isAddressOrCidr), {
+    message: 'must be comma-separated IP addresses or CIDRs, e.g. 10.0.0.0/8,127.0.0.1',
+  }),
+  // host:port of push services that are not on the public internet (a local or staging
+  // push service); every other push endpoint must be a public https host.
+  HALTE_PUSH_ALLOWED_HOSTS: listText.refine((v) => v.every((h) => /^[a-z0-9.-]+:\d{1,5}$|^\[[0-9a-f:.]+\]:\d{1,5}$/i.test(h)), {
+    message: 'must be comma-separated host:port pairs, e.g. localhost:9443',
+  }),
+  // Keys the hashes of phone numbers, so a copy of the database alone cannot brute-force
+  // them back; the previous secret is still matched while rows are re-keyed.
+  HALTE_HASH_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters long',
+  }),
+  HALTE_HASH_SECRET_PREVIOUS: optionalText.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters long',
+  }),
+  // /metrics answers this bearer token (or an admin token) only.
+  HALTE_METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters long',
+  }),
 })
+
+function isAddressOrCidr(v: string): boolean {
+  return v.includes('/') ? ipaddr.isValidCIDR(v) : ipaddr.isValid(v)
+}
 
 export type Config = z.infer<typeof configSchema>
 

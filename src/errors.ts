@@ -45,6 +45,16 @@ const TITLES: Record<string, Text> = {
   excluded_zone: { fr: 'Arrêt interdit à cet endroit', en: 'Stopping not allowed here' },
   unknown_trip: { fr: 'Course inconnue', en: 'Unknown trip' },
   internal_error: { fr: 'Erreur interne', en: 'Internal error' },
+  invalid_character: { fr: 'Caractère interdit', en: 'Forbidden character' },
+  instant_out_of_range: { fr: 'Date hors de la plage acceptée', en: 'Instant out of range' },
+  invalid_push_endpoint: { fr: 'Adresse de notification refusée', en: 'Push endpoint refused' },
+  too_many_subscriptions: { fr: "Trop d'abonnements aux notifications", en: 'Too many push subscriptions' },
+  not_your_trip: { fr: "Course d'un autre véhicule", en: "Another vehicle's trip" },
+  place_not_editable: { fr: 'Lieu non modifiable', en: 'Place cannot be edited' },
+  too_many_streams: { fr: 'Trop de flux ouverts', en: 'Too many open streams' },
+  token_expired: { fr: 'Jeton expiré', en: 'Token expired' },
+  stale_request: { fr: 'Requête trop ancienne', en: 'Request too old' },
+  invalid_area: { fr: 'Territoire invalide', en: 'Invalid area' },
 }
 
 export class HalteError extends Error {
