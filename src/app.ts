@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { alertsApp } from './alerts/routes.ts'
 import { authenticate } from './auth/middleware.ts'
+import { tokensApp } from './auth/routes.ts'
 import { HalteError } from './errors.ts'
 import { renderDocs } from './http/docs.ts'
 import type { AppEnv } from './http/env.ts'
@@ -47,6 +48,7 @@ export function createApp(s: Services, opts: { metrics?: Metrics } = {}) {
   app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
 
   app.route('/', networksApp(s))
+  app.route('/', tokensApp(s))
   app.route('/', placesApp(s))
   app.route('/', partnerApp(s))
   app.route('/', transitApp(s))

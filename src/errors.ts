@@ -53,6 +53,7 @@ const TITLES: Record<string, Text> = {
   place_not_editable: { fr: 'Lieu non modifiable', en: 'Place cannot be edited' },
   too_many_streams: { fr: 'Trop de flux ouverts', en: 'Too many open streams' },
   token_expired: { fr: 'Jeton expiré', en: 'Token expired' },
+  token_outlives_creator: { fr: 'Expiration au-delà du jeton émetteur', en: 'Expiry beyond the issuing token' },
   stale_request: { fr: 'Requête trop ancienne', en: 'Request too old' },
   invalid_area: { fr: 'Territoire invalide', en: 'Invalid area' },
 }

@@ -8,6 +8,8 @@ export interface Principal {
   networkId: string | null
   placeId: string | null
   vehicle: string | null
+  // When the token stops working; null or absent: never (it can still be revoked).
+  expiresAt?: Date | null
 }
 
 export function requirePrincipal(p: Principal | undefined, roles: readonly Role[]): Principal {

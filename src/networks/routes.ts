@@ -1,7 +1,6 @@
 import type { Db } from '../db/types.ts'
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
-import { insertToken } from '../auth/tokens.ts'
 import { isUniqueViolation } from '../db/errors.ts'
 import { HalteError } from '../errors.ts'
 import { parseHours } from '../hours/parse.ts'
@@ -15,8 +14,6 @@ import {
   networkSchema,
   patchNetworkSchema,
   slugSchema,
-  tokenCreatedSchema,
-  tokenRequestSchema,
 } from './schemas.ts'
 
 export async function loadNetwork(sql: Db, slug: string): Promise<Network> {
@@ -84,32 +81,6 @@ export function networksApp(s: Services) {
       const patch = c.req.valid('json')
       checkDropoffHours(patch.dropoff?.hours, patch.country_code ?? network.country_code, patch.region_code ?? network.region_code)
       return c.json(await conflictAware(() => updateNetwork(s.sql, network.id, patch, s.clock.now())), 200)
-    },
-  )
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/networks/{slug}/tokens',
-      tags: ['networks'],
-      summary: 'Issue an operator or driver token (admin or operator)',
-      security: bearer,
-      request: { params: slugParams, body: jsonBody(tokenRequestSchema) },
-      responses: { 201: json(tokenCreatedSchema, 'Created; the token is shown once'), ...pick(400, 401, 403, 404) },
-    }),
-    async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
-      const body = c.req.valid('json')
-      const { token } = await insertToken(s.sql, {
-        role: body.role,
-        label: body.label,
-        networkId: network.id,
-        vehicle: body.vehicle ?? null,
-        createdBy: who.tokenId,
-      })
-      return c.json({ token, role: body.role, label: body.label, ...(body.vehicle ? { vehicle: body.vehicle } : {}) }, 201)
     },
   )
 

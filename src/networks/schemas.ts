@@ -106,25 +106,3 @@ export const networkSchema = z
 export type NetworkCreate = z.infer<typeof createNetworkSchema>
 export type NetworkPatch = z.infer<typeof patchNetworkSchema>
 export type Network = z.infer<typeof networkSchema>
-
-export const tokenRequestSchema = z
-  .object({
-    role: z.enum(['operator', 'driver']),
-    label: z.string().trim().min(1).max(200).openapi({ example: 'Centre de supervision urbain' }),
-    vehicle: z.string().trim().min(1).max(50).optional().openapi({ example: 'bus-412' }),
-  })
-  .strict()
-  .refine((t) => t.role !== 'driver' || t.vehicle !== undefined, {
-    message: 'a driver token needs the vehicle it is bound to',
-    path: ['vehicle'],
-  })
-  .openapi('TokenRequest')
-
-export const tokenCreatedSchema = z
-  .object({
-    token: z.string().openapi({ description: 'Shown once; only its hash is kept.' }),
-    role: z.string(),
-    label: z.string(),
-    vehicle: z.string().optional(),
-  })
-  .openapi('TokenCreated')
