@@ -96,7 +96,8 @@ describe('GTFS import', () => {
 
     const dup = { ...baseFeed(), 'routes.txt': 'route_id,route_type\nL1,3\nL1,3\n' }
     const p4 = await refused(zipOf(dup), 400, 'invalid_gtfs')
-    expect(p4.errors?.[0]?.path).toBe('routes.txt')
+    // The line that repeats the key, and the key without the feed's internal id.
+    expect(p4.errors?.[0]).toEqual({ path: 'routes.txt:3', message: 'duplicate route_id = "L1" / doublon' })
   })
 
   it('accepts only operators of the network and admins, and only zips', async () => {

@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres'
 import type { Db } from '../../db/types.ts'
 import { type LonLat, makeLine, stopDistances } from '../geometry.ts'
-import { type GtfsFile, invalidGtfs, readGtfs } from './read.ts'
+import { GTFS_FILES, type GtfsFile, invalidGtfs, readGtfs } from './read.ts'
 
 export interface ImportReport {
   routes: number
@@ -31,15 +31,52 @@ interface Table {
 // One transaction: the new feed is loaded beside the one in force, checked, measured,
 // and only then does it delete the old one. Any error rolls everything back.
 export async function importGtfs(sql: Sql, networkId: string, zip: Uint8Array): Promise<ImportReport> {
+  let feedId: string | null = null
   try {
-    return await sql.begin((tx) => load(tx, networkId, zip)) as ImportReport
+    return (await sql.begin((tx) => load(tx, networkId, zip, (id) => (feedId = id)))) as ImportReport
   } catch (e) {
-    const pg = e as { code?: string; table_name?: string; detail?: string }
-    if (pg.code === '23505') {
-      throw invalidGtfs([{ path: fileOf(pg.table_name), message: `duplicate / doublon : ${pg.detail ?? ''}` }])
-    }
+    const pg = e as { code?: string; table_name?: string; detail?: string; message?: string }
+    if (pg.code === '23505') throw await duplicateError(zip, fileOf(pg.table_name), pg.detail ?? '', feedId)
+    // Values are checked before they reach the database; should one still fail a cast,
+    // the feed is refused, not the server, and PostgreSQL's own words carry no row.
+    if (pg.code?.startsWith('22')) throw invalidGtfs([{ path: '(feed)', message: pg.message ?? pg.code }])
     throw e
   }
+}
+
+// PostgreSQL names a duplicate by its key, which begins with the feed's internal id: that
+// id means nothing to the operator. The zip is read again to find the line that repeats
+// the key, and the key is told without it.
+async function duplicateError(zip: Uint8Array, file: string, detail: string, feedId: string | null) {
+  const m = /^Key \((.+?)\)=\((.*)\) already exists\.?$/s.exec(detail)
+  if (!m || !feedId || !(GTFS_FILES as readonly string[]).includes(file)) {
+    return invalidGtfs([{ path: file || '(feed)', message: 'duplicate row / ligne en double' }])
+  }
+  const columns = m[1]!.split(', ')
+  const shown = columns.filter((c) => c !== 'feed_id')
+  let seen = 0
+  let found: { line: number; values: string[] } | null = null
+  await readGtfs(
+    zip,
+    (f, row, line) => {
+      if (found || f !== file) return
+      let mapped: Row | null
+      try {
+        mapped = mapRow(f, row, `${f}:${line}`)
+      } catch {
+        return
+      }
+      if (!mapped) return
+      const key = columns.map((c) => (c === 'feed_id' ? feedId : String(mapped[c]))).join(', ')
+      if (key === m[2] && ++seen === 2) found = { line, values: shown.map((c) => String(mapped[c])) }
+    },
+    async () => {},
+  ).catch(() => {})
+  const where = found as { line: number; values: string[] } | null
+  if (!where) return invalidGtfs([{ path: file, message: `duplicate ${shown.join(', ')} / doublon` }])
+  return invalidGtfs([
+    { path: `${file}:${where.line}`, message: `duplicate ${shown.join(', ')} = ${where.values.map((v) => `"${v}"`).join(', ')} / doublon` },
+  ])
 }
 
 function fileOf(table = ''): string {
@@ -55,9 +92,10 @@ function fileOf(table = ''): string {
   return map[table] ?? table
 }
 
-async function load(tx: Db, networkId: string, zip: Uint8Array): Promise<ImportReport> {
+async function load(tx: Db, networkId: string, zip: Uint8Array, onFeed: (id: string) => void): Promise<ImportReport> {
   const [feed] = await tx<{ id: string }[]>`insert into gtfs_feeds (network_id) values (${networkId}) returning id`
   const feedId = feed!.id
+  onFeed(String(feedId))
   await tx`create temp table gtfs_shape_points (shape_id text, seq integer, lat double precision, lon double precision) on commit drop`
   // "name:type" (text when untyped; types by their internal names, quotable as identifiers): rows travel as one text array per column.
   const t = (name: string, spec: string[]): Table => ({
@@ -158,7 +196,21 @@ async function load(tx: Db, networkId: string, zip: Uint8Array): Promise<ImportR
   return report
 }
 
+// GTFS numbers are plain decimals: no hex, no exponent, no spaces inside, nothing a
+// column type would read differently from what the feed meant.
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/
+const INTEGER = /^[+-]?\d+$/
+// A GTFS time: hours may pass 24 (trips after midnight), minutes and seconds may not pass 59.
+const TIME = /^(\d{1,3}):([0-5]\d):([0-5]\d)$/
+
+// Every value is checked here, before PostgreSQL sees it: a refusal names the file, the
+// line and the column, where a failed cast would only say that something went wrong.
 function mapRow(file: GtfsFile, r: Record<string, string>, where: string): Row | null {
+  const bad = (field: string, v: string, why: string) => invalidGtfs([{ path: where, message: `${field} = "${v}" ${why}` }])
+  for (const [field, v] of Object.entries(r)) {
+    // PostgreSQL text cannot hold a NUL byte.
+    if (v.includes('\u0000')) throw bad(field, v.replaceAll('\u0000', '\\0'), 'contains a NUL character / contient un caractère nul')
+  }
   const req = (field: string) => {
     const v = r[field]
     if (v === undefined || v === '') throw invalidGtfs([{ path: where, message: `${field} missing / manquant` }])
@@ -168,15 +220,40 @@ function mapRow(file: GtfsFile, r: Record<string, string>, where: string): Row |
   const num = (field: string, min: number, max: number, required = true) => {
     const v = required ? req(field) : opt(field)
     if (v === null) return null
+    const x = DECIMAL.test(v) ? Number(v) : Number.NaN
+    if (!Number.isFinite(x) || x < min || x > max) throw bad(field, v, `is not a number in [${min}, ${max}]`)
+    return x
+  }
+  const int = (field: string, min: number, max: number, required = true) => {
+    const v = required ? req(field) : opt(field)
+    if (v === null) return null
+    if (!INTEGER.test(v)) throw bad(field, v, `is not a whole number in [${min}, ${max}] / n'est pas un entier`)
     const x = Number(v)
-    if (!Number.isFinite(x) || x < min || x > max) throw invalidGtfs([{ path: where, message: `${field} = "${v}" is not a number in [${min}, ${max}]` }])
+    if (x < min || x > max) throw bad(field, v, `is not a whole number in [${min}, ${max}]`)
     return x
   }
   const date = (field: string) => {
     const v = req(field)
     const m = /^(\d{4})(\d{2})(\d{2})$/.exec(v)
-    if (!m) throw invalidGtfs([{ path: where, message: `${field} = "${v}" is not YYYYMMDD` }])
+    const [y, mo, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0]
+    const real = new Date(Date.UTC(y, mo - 1, d))
+    // Round-tripping through a date rejects month 13, 30 February and the like.
+    if (!m || y < 1900 || y > 2200 || real.getUTCFullYear() !== y || real.getUTCMonth() !== mo - 1 || real.getUTCDate() !== d) {
+      throw bad(field, v, 'is not a date YYYYMMDD / n\'est pas une date AAAAMMJJ')
+    }
     return `${m[1]}-${m[2]}-${m[3]}`
+  }
+  const time = (field: string) => {
+    const v = opt(field)
+    if (v === null) return null
+    const m = TIME.exec(v)
+    if (!m || Number(m[1]) > 240) throw bad(field, v, "is not a time HH:MM:SS / n'est pas une heure HH:MM:SS")
+    return v
+  }
+  const flag = (field: string) => {
+    const v = req(field)
+    if (v !== '0' && v !== '1') throw bad(field, v, 'is not 0 or 1 / doit valoir 0 ou 1')
+    return v === '1'
   }
   switch (file) {
     case 'agency.txt':
@@ -187,13 +264,13 @@ function mapRow(file: GtfsFile, r: Record<string, string>, where: string): Row |
         agency_id: opt('agency_id'),
         short_name: opt('route_short_name'),
         long_name: opt('route_long_name'),
-        route_type: num('route_type', 0, 9999),
+        route_type: int('route_type', 0, 9999),
       }
     case 'stops.txt': {
       const lat = num('stop_lat', -90, 90, false)
       const lon = num('stop_lon', -180, 180, false)
       // Generic nodes and boarding areas may lack a position; stops and stations may not.
-      const type = Number(opt('location_type') ?? 0)
+      const type = int('location_type', 0, 4, false) ?? 0
       if ((lat === null || lon === null) && type <= 2) throw invalidGtfs([{ path: where, message: 'stop_lat/stop_lon missing / manquants' }])
       return { stop_id: req('stop_id'), name: opt('stop_name') ?? '', lat, lon }
     }
@@ -208,24 +285,27 @@ function mapRow(file: GtfsFile, r: Record<string, string>, where: string): Row |
     case 'stop_times.txt':
       return {
         trip_id: req('trip_id'),
-        stop_sequence: num('stop_sequence', 0, 2 ** 31 - 1),
+        stop_sequence: int('stop_sequence', 0, 2 ** 31 - 1),
         stop_id: req('stop_id'),
-        arrival_time: opt('arrival_time'),
-        departure_time: opt('departure_time'),
+        arrival_time: time('arrival_time'),
+        departure_time: time('departure_time'),
       }
     case 'shapes.txt':
       return {
         shape_id: req('shape_id'),
-        seq: num('shape_pt_sequence', 0, 2 ** 31 - 1),
+        seq: int('shape_pt_sequence', 0, 2 ** 31 - 1),
         lat: num('shape_pt_lat', -90, 90),
         lon: num('shape_pt_lon', -180, 180),
       }
     case 'calendar.txt': {
-      const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => req(d) === '1')
-      return { service_id: req('service_id'), days: `{${days.join(',')}}`, start_date: date('start_date'), end_date: date('end_date') }
+      const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map(flag)
+      const start = date('start_date')
+      const end = date('end_date')
+      if (end < start) throw bad('end_date', req('end_date'), `is before start_date ${req('start_date')} / précède start_date`)
+      return { service_id: req('service_id'), days: `{${days.join(',')}}`, start_date: start, end_date: end }
     }
     case 'calendar_dates.txt':
-      return { service_id: req('service_id'), date: date('date'), exception_type: num('exception_type', 1, 2) }
+      return { service_id: req('service_id'), date: date('date'), exception_type: int('exception_type', 1, 2) }
   }
 }
 
