@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { type Principal, requirePrincipal } from '../auth/principal.ts'
+import { isUniqueViolation } from '../db/errors.ts'
 import { HalteError, notFound } from '../errors.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
@@ -16,7 +17,9 @@ import {
   findDropoff,
   findVehicle,
   lastEventId,
+  ONE_VEHICLE_PER_TRIP,
   openOnTrip,
+  releaseStaleHolders,
   upsertVehicle,
 } from './dropoff-queries.ts'
 import { wakeDrivers } from './dropoff-routes.ts'
@@ -24,7 +27,7 @@ import { makeLine, snapAhead } from './geometry.ts'
 import { presentDropoff, vehicleChannel } from './present.ts'
 import { findTripShape } from './queries.ts'
 import { pushToRider } from './rider-push.ts'
-import { unknownTrip } from './rules.ts'
+import { judgeProgress, notYourTrip, type Progress, TRIP_HOLD_MS, tripHeldElsewhere, unknownTrip } from './rules.ts'
 import { declineSchema, dropoffSchema, feedItemSchema, positionSchema } from './schemas.ts'
 
 interface Driver {
@@ -64,22 +67,43 @@ export function driverApp(s: Services) {
       const now = s.clock.now()
       const previous = await findVehicle(s.sql, d.network.id, d.vehicle)
       const tripId = body.trip_id ?? previous?.trip_id ?? null
-      let along: number | null = null
+      const claim = tripId !== null && tripId !== (previous?.trip_id ?? null)
+      let progress: Progress = { alongM: null, alongAt: null, passed: null }
       if (tripId) {
         const trip = await findTripShape(s.sql, d.network.id, tripId)
         if (!trip) throw unknownTrip(d.network, tripId)
+        // A claim starts the trip afresh: what was passed before it is not this vehicle's to say.
+        const last = !claim && previous?.along_m != null ? { alongM: previous.along_m, at: previous.along_at ?? previous.at } : null
         // On the same trip the bus only moves forward: search from a little behind its
         // last known distance, so a loop's other pass is not mistaken for it.
-        const from = previous?.trip_id === tripId && previous.along_m !== null ? Math.max(0, previous.along_m - 200) : 0
-        along = snapAhead(makeLine(trip.coords), [body.lon, body.lat], from).along
+        const from = last ? Math.max(0, last.alongM - 200) : 0
+        progress = judgeProgress(last, snapAhead(makeLine(trip.coords), [body.lon, body.lat], from), now)
       }
-      const expired = await s.sql.begin(async (tx) => {
-        await upsertVehicle(tx, d.network.id, { vehicle: d.vehicle, tripId, alongM: along, lat: body.lat, lon: body.lon, at: now })
-        const rows = tripId && along !== null ? await expirePassed(tx, d.network.id, tripId, along, now) : []
-        for (const r of rows) await pushToRider(tx, d.network, r, now)
-        return rows.length
-      })
-      if (tripId && expired > 0) {
+      let released: string[] = []
+      let expiredRows: DropoffRow[]
+      try {
+        expiredRows = await s.sql.begin(async (tx) => {
+          if (claim) released = await releaseStaleHolders(tx, d.network.id, tripId, d.vehicle, new Date(now.getTime() - TRIP_HOLD_MS))
+          await upsertVehicle(tx, d.network.id, {
+            vehicle: d.vehicle,
+            tripId,
+            alongM: progress.alongM,
+            alongAt: progress.alongAt,
+            lat: body.lat,
+            lon: body.lon,
+            at: now,
+          })
+          const rows = tripId && progress.passed ? await expirePassed(tx, d.network.id, tripId, progress.passed, now) : []
+          for (const r of rows) await pushToRider(tx, d.network, r, now)
+          return rows
+        })
+      } catch (e) {
+        // Another vehicle reported on this trip within the hold: the trip is its own.
+        if (tripId && isUniqueViolation(e, ONE_VEHICLE_PER_TRIP)) throw tripHeldElsewhere(tripId)
+        throw e
+      }
+      for (const vehicle of released) await s.signal?.publish(vehicleChannel(d.network.id, vehicle), 'trip')
+      if (tripId && expiredRows.length > 0) {
         s.wakeOutbox?.()
         await wakeDrivers(s, d.network.id, tripId, 'expired')
       }
@@ -157,12 +181,8 @@ export function driverApp(s: Services) {
         const row = await findDropoff(s.sql, id)
         if (!row || row.network_id !== d.network.id) throw notFound()
         const v = await findVehicle(s.sql, d.network.id, d.vehicle)
-        if (v?.trip_id !== row.trip_id) {
-          throw new HalteError(403, 'forbidden', {
-            fr: "Cette demande concerne une autre course que celle de votre véhicule.",
-            en: "This request is for another trip than your vehicle's.",
-          })
-        }
+        // Only the vehicle that holds the request's trip decides on it.
+        if (!v?.trip_id || v.trip_id !== row.trip_id) throw notYourTrip()
         const now = s.clock.now()
         const updated = await s.sql.begin(async (tx) => {
           const row = await decide(tx, id, {

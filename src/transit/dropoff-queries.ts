@@ -79,20 +79,22 @@ export interface VehiclePosition {
   lat: number
   lon: number
   at: Date
+  along_at: Date | null
 }
+
+const vehicleColumns = (sql: Db) => sql`
+  vehicle, trip_id, along_m, st_y(location::geometry) as lat, st_x(location::geometry) as lon, at, along_at`
 
 export async function findVehicle(sql: Db, networkId: string, vehicle: string): Promise<VehiclePosition | null> {
   const [row] = await sql<VehiclePosition[]>`
-    select vehicle, trip_id, along_m, st_y(location::geometry) as lat, st_x(location::geometry) as lon, at
-    from vehicle_positions where network_id = ${networkId} and vehicle = ${vehicle}`
+    select ${vehicleColumns(sql)} from vehicle_positions where network_id = ${networkId} and vehicle = ${vehicle}`
   return row ?? null
 }
 
 // The most recent report of a vehicle on this trip stands for the bus's position.
 export async function latestOnTrip(sql: Db, networkId: string, tripId: string): Promise<VehiclePosition | null> {
   const [row] = await sql<VehiclePosition[]>`
-    select vehicle, trip_id, along_m, st_y(location::geometry) as lat, st_x(location::geometry) as lon, at
-    from vehicle_positions where network_id = ${networkId} and trip_id = ${tripId} order by at desc limit 1`
+    select ${vehicleColumns(sql)} from vehicle_positions where network_id = ${networkId} and trip_id = ${tripId} order by at desc limit 1`
   return row ?? null
 }
 
@@ -105,21 +107,42 @@ export async function vehiclesOnTrip(sql: Db, networkId: string, tripId: string)
 export async function upsertVehicle(
   sql: Db,
   networkId: string,
-  v: { vehicle: string; tripId: string | null; alongM: number | null; lat: number; lon: number; at: Date },
+  v: { vehicle: string; tripId: string | null; alongM: number | null; alongAt: Date | null; lat: number; lon: number; at: Date },
 ) {
   await sql`
-    insert into vehicle_positions (network_id, vehicle, trip_id, location, along_m, at)
-    values (${networkId}, ${v.vehicle}, ${v.tripId}, ${point(sql, v)}, ${v.alongM}, ${v.at})
+    insert into vehicle_positions (network_id, vehicle, trip_id, location, along_m, along_at, at)
+    values (${networkId}, ${v.vehicle}, ${v.tripId}, ${point(sql, v)}, ${v.alongM}, ${v.alongAt}, ${v.at})
     on conflict (network_id, vehicle) do update
-      set trip_id = excluded.trip_id, location = excluded.location, along_m = excluded.along_m, at = excluded.at`
+      set trip_id = excluded.trip_id, location = excluded.location, along_m = excluded.along_m,
+        along_at = excluded.along_at, at = excluded.at`
 }
 
-// Requests the bus has passed (with some slack for GPS noise) expire.
-export async function expirePassed(sql: Db, networkId: string, tripId: string, alongM: number, at: Date): Promise<DropoffRow[]> {
+// The unique index that lets one vehicle only hold a trip; a claim that hits it is refused.
+export const ONE_VEHICLE_PER_TRIP = 'vehicle_positions_one_per_trip_idx'
+
+// A vehicle silent since `before` no longer holds its trip: it lets another one claim it.
+// Returns the vehicles let go, whose feeds must be told.
+export async function releaseStaleHolders(sql: Db, networkId: string, tripId: string, vehicle: string, before: Date): Promise<string[]> {
+  const rows = await sql<{ vehicle: string }[]>`
+    update vehicle_positions set trip_id = null, along_m = null, along_at = null
+    where network_id = ${networkId} and trip_id = ${tripId} and vehicle <> ${vehicle} and at < ${before}
+    returning vehicle`
+  return rows.map((r) => r.vehicle)
+}
+
+// Requests the bus went past between two believed positions on the trip (with some
+// slack for GPS noise) expire; nothing outside that stretch is proven passed.
+export async function expirePassed(
+  sql: Db,
+  networkId: string,
+  tripId: string,
+  stretch: { fromM: number; toM: number },
+  at: Date,
+): Promise<DropoffRow[]> {
   const rows = await sql<DropoffRow[]>`
     update dropoffs set status = 'expired', expired_at = ${at}
     where network_id = ${networkId} and trip_id = ${tripId} and status in ('pending', 'accepted')
-      and distance_along_m < ${alongM - 30}
+      and distance_along_m >= ${stretch.fromM - 30} and distance_along_m < ${stretch.toM - 30}
     returning ${columns(sql)}`
   for (const r of rows) await insertEvent(sql, r, at)
   return rows

@@ -101,3 +101,48 @@ export function betweenText(after: string, before: string, metres: number): Text
   const m = Math.max(0, Math.round(metres))
   return { fr: `Entre ${after} et ${before}, ${m} m après ${after}`, en: `Between ${after} and ${before}, ${m} m after ${after}` }
 }
+
+// A driver's position moves the bus along its trip, and expires what it went past, only
+// when it can be believed. GPS in a street canyon strays by tens of metres, never by
+// hundreds: farther than this from the line, the point says nothing about the trip.
+export const OFF_ROUTE_M = 300
+// Between two believed positions the bus covers at most this much, plus the time elapsed
+// at this speed (108 km/h, above any bus in town). Reports come every few seconds; a jump
+// to the end of the line is a glitch or a typing error, not a bus.
+export const PROGRESS_SLACK_M = 1000
+export const MAX_SPEED_MPS = 30
+
+export interface Progress {
+  alongM: number | null // where the bus now stands along its line
+  alongAt: Date | null // when that was established
+  passed: { fromM: number; toM: number } | null // the stretch the bus is proven to have covered
+}
+
+// `last` is the previous believed position on the same trip (none on a claim).
+export function judgeProgress(last: { alongM: number; at: Date } | null, snap: { along: number; offset: number }, now: Date): Progress {
+  const keep: Progress = { alongM: last?.alongM ?? null, alongAt: last?.at ?? null, passed: null }
+  if (snap.offset > OFF_ROUTE_M) return keep
+  if (!last) return { alongM: snap.along, alongAt: now, passed: null }
+  const elapsedS = Math.max(0, (now.getTime() - last.at.getTime()) / 1000)
+  const jump = snap.along - last.alongM
+  if (jump > PROGRESS_SLACK_M + MAX_SPEED_MPS * elapsedS) return keep
+  return { alongM: snap.along, alongAt: now, passed: jump > 0 ? { fromM: last.alongM, toM: snap.along } : null }
+}
+
+// A trip stays with the vehicle that claimed it while it keeps reporting; silent this
+// long, it may be taken over (a bus swapped mid-run, a phone that died).
+export const TRIP_HOLD_MS = 10 * 60 * 1000
+
+export function tripHeldElsewhere(tripId: string): HalteError {
+  return new HalteError(403, 'not_your_trip', {
+    fr: `La course ${tripId} est déjà assurée par un autre véhicule : vérifiez le numéro de course.`,
+    en: `Trip ${tripId} is already run by another vehicle: check the trip number.`,
+  })
+}
+
+export function notYourTrip(): HalteError {
+  return new HalteError(403, 'not_your_trip', {
+    fr: 'Cette demande concerne une autre course que celle de votre véhicule.',
+    en: "This request is for another trip than your vehicle's.",
+  })
+}
