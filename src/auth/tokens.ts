@@ -136,18 +136,34 @@ export interface TokenInfo {
   revoked_at: string | null
 }
 
+type TokenInfoRow = Omit<TokenInfo, 'created_at' | 'expires_at' | 'last_used_at' | 'revoked_at'> & {
+  created_at: Date
+  expires_at: Date | null
+  last_used_at: Date | null
+  revoked_at: Date | null
+}
+
 // Never the hash: a listing shows what a token is for and whether it still serves.
 const infoColumns = (sql: Db) => sql`
-  id, role, network_id, label, vehicle, place_id, created_by,
-  to_json(created_at)#>>'{}' as created_at, to_json(expires_at)#>>'{}' as expires_at,
-  to_json(last_used_at)#>>'{}' as last_used_at, to_json(revoked_at)#>>'{}' as revoked_at`
+  id, role, network_id, label, vehicle, place_id, created_by, created_at, expires_at, last_used_at, revoked_at`
+
+// Dates as the token's creation answer gives them, to the millisecond in UTC.
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString())
+const toInfo = (r: TokenInfoRow): TokenInfo => ({
+  ...r,
+  created_at: iso(r.created_at)!,
+  expires_at: iso(r.expires_at),
+  last_used_at: iso(r.last_used_at),
+  revoked_at: iso(r.revoked_at),
+})
 
 // networkId undefined lists every token, admin ones included (the command line only).
 export async function listTokens(sql: Db, networkId?: string): Promise<TokenInfo[]> {
-  return sql<TokenInfo[]>`
+  const rows = await sql<TokenInfoRow[]>`
     select ${infoColumns(sql)} from tokens
     where ${networkId === undefined ? sql`true` : sql`network_id = ${networkId}`}
     order by created_at, id`
+  return rows.map(toInfo)
 }
 
 // Revoking twice keeps the first date. networkId, when given, confines the revocation to
@@ -158,12 +174,12 @@ export async function revokeToken(
   opts: { networkId?: string; now: Date; by?: string | null },
 ): Promise<TokenInfo | null> {
   const scope = opts.networkId === undefined ? sql`true` : sql`network_id = ${opts.networkId}`
-  const [row] = await sql<TokenInfo[]>`
+  const [row] = await sql<TokenInfoRow[]>`
     update tokens set revoked_at = coalesce(revoked_at, ${opts.now}),
                       revoked_by = case when revoked_at is null then ${opts.by ?? null}::uuid else revoked_by end
     where id = ${id} and ${scope}
     returning ${infoColumns(sql)}`
-  return row ?? null
+  return row ? toInfo(row) : null
 }
 
 function hex(bytes: Uint8Array) {

@@ -1,7 +1,7 @@
 import './utc.ts'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { insertToken } from '../auth/tokens.ts'
+import { insertToken, listTokens, revokeToken } from '../auth/tokens.ts'
 import { ConfigError, loadConfig } from '../config.ts'
 import { MigrationChecksumError } from '../db/migrate.ts'
 import { HalteError } from '../errors.ts'
@@ -19,7 +19,9 @@ const USAGE = `halte <command>
   serve                                  start the HTTP server (default)
   migrate                                apply pending SQL migrations and exit
   network create --slug S --name N [--timezone Europe/Paris] [--locale fr] [--country FR] [--region FR-68]
-  token create --role admin|operator|driver --label L [--network SLUG] [--vehicle V]
+  token create --role admin|operator|driver --label L [--network SLUG] [--vehicle V] [--expires-in 30d|12h]
+  token list [--network SLUG]             every token (or a network's), as JSON; never the secret
+  token revoke ID                        the token stops working from its next request
   places import FILE --network SLUG [--approve]   CSV, GeoJSON or OSM extract; prints a JSON report
   hours refresh                          re-materialise every active place's open periods now
   gtfs import FILE --network SLUG          import a GTFS zip, replacing the network's feed
@@ -39,6 +41,8 @@ async function main(argv: string[]) {
       break
     case 'token':
       if (sub === 'create') return tokenCreate(rest)
+      if (sub === 'list') return tokenList(rest)
+      if (sub === 'revoke') return tokenRevoke(rest)
       break
     case 'places':
       if (sub === 'import') return placesImport(rest)
@@ -122,6 +126,7 @@ async function tokenCreate(args: string[]) {
       label: { type: 'string' },
       network: { type: 'string' },
       vehicle: { type: 'string' },
+      'expires-in': { type: 'string' },
     },
   })
   const role = values.role
@@ -129,6 +134,7 @@ async function tokenCreate(args: string[]) {
   if (!values.label) throw new Error('--label is required')
   if (role !== 'admin' && !values.network) throw new Error(`--network is required for a ${role} token`)
   if (role === 'driver' && !values.vehicle) throw new Error('--vehicle is required for a driver token')
+  const lifetime = values['expires-in'] === undefined ? null : parseLifetime(values['expires-in'])
   await withDb(async ({ sql }) => {
     const network = values.network ? await findNetworkBySlug(sql, values.network) : null
     if (values.network && !network) throw new Error(`No network "${values.network}"`)
@@ -137,8 +143,42 @@ async function tokenCreate(args: string[]) {
       label: values.label!,
       networkId: network?.id ?? null,
       vehicle: values.vehicle ?? null,
+      expiresAt: lifetime === null ? null : new Date(Date.now() + lifetime),
     })
     console.log(token)
+  })
+}
+
+// "30d" or "12h": how long a token lives, in milliseconds.
+function parseLifetime(text: string): number {
+  const match = /^(\d{1,5})\s*([dh])$/.exec(text.trim())
+  const n = match ? Number(match[1]) : 0
+  if (!match || n < 1) throw new Error(`--expires-in must be a number of days or hours, such as 30d or 12h (not "${text}")`)
+  return n * (match[2] === 'd' ? 24 : 1) * 3600 * 1000
+}
+
+async function tokenList(args: string[]) {
+  const { values } = parseArgs({ args, options: { network: { type: 'string' } } })
+  await withDb(async ({ sql }) => {
+    let networkId: string | undefined
+    if (values.network) {
+      const network = await findNetworkBySlug(sql, values.network)
+      if (!network) throw new Error(`No network "${values.network}"`)
+      networkId = network.id
+    }
+    console.log(JSON.stringify(await listTokens(sql, networkId), null, 2))
+  })
+}
+
+async function tokenRevoke(args: string[]) {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} })
+  const id = positionals[0]
+  if (!id || positionals.length > 1) throw new Error('usage: halte token revoke ID (the id shown by token list)')
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`No token "${id}"`)
+  await withDb(async ({ sql }) => {
+    const revoked = await revokeToken(sql, id, { now: new Date() })
+    if (!revoked) throw new Error(`No token "${id}"`)
+    console.log(JSON.stringify(revoked, null, 2))
   })
 }
 
