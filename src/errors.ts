@@ -1,3 +1,5 @@
+import { EMERGENCY } from './emergency.ts'
+
 // One error type for the whole service. Every refusal a person can meet is a
 // HalteError with a stable `code`; the one onError in app.ts turns it into RFC 9457
 // problem+json in the caller's language (French first, English on request).
@@ -106,6 +108,8 @@ export function toProblem(err: HalteError, lang: Lang, instance?: string): Probl
     status: err.status,
     detail: err.detailText?.[lang] ?? title,
     code: err.code,
+    // Whatever went wrong, a person in distress who reads this answer learns whom to call.
+    emergency: EMERGENCY,
     ...err.extra,
   }
   if (err.errors?.length) problem.errors = err.errors

@@ -9,6 +9,9 @@ export const problemSchema = z
     detail: z.string(),
     code: z.string().openapi({ example: 'validation_failed' }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    emergency: z
+      .object({ police: z.literal('17'), eu: z.literal('112'), sms: z.literal('114') })
+      .openapi({ description: 'Whom to call in danger: on every answer, errors included' }),
   })
   .openapi('Problem')
 
@@ -26,6 +29,7 @@ export const problems = {
   413: problem('Too large'),
   415: problem('Wrong content type'),
   422: problem('Refused by a rule'),
+  429: problem('Too many requests (Retry-After says when to retry)'),
   503: problem('Database unavailable'),
 } as const
 
