@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts'
+import { type Db, textArray } from '../db/types.ts'
 import { enqueuePushToOperators, enqueueSms } from '../notify/outbox.ts'
 import type { Sql } from 'postgres'
 import { insertEvent } from './queries.ts'
@@ -54,9 +54,18 @@ function escalationText(a: DueRow, now: Date) {
     : `halte : alerte ${id} sans prise en charge depuis ${minutes} min.${where}`
 }
 
+// How long an Idempotency-Key is answered with the alert it made. A client retries
+// within seconds or minutes; past a day the row is only a hash of the body, and the body
+// holds the location and the message: a guess can be checked against it.
+export const IDEMPOTENCY_WINDOW_S = 24 * 3600
+// Twilio retries a webhook within minutes; the recorded reply names the refuges nearest
+// to the person, so it lives no longer than the shortest retention (one day).
+export const SMS_DEDUP_WINDOW_S = 24 * 3600
+
 // After the network's retention period precise data goes: the location is coarsened to
-// a ~1 km grid, message and phone are deleted, the number leaves the outbox too.
-// The alert row, its status and its events stay, so counts survive.
+// a ~1 km grid, message and phone are deleted, and so is everything derived from the
+// point that would give it back (see eraseAlertTraces). The alert row, its status and
+// its events stay, so counts survive.
 export async function eraseExpired(sql: Sql, now: Date): Promise<number> {
   return sql.begin(async (tx: Db) => {
     const erased = await tx<{ id: string }[]>`
@@ -69,14 +78,28 @@ export async function eraseExpired(sql: Sql, now: Date): Promise<number> {
         and a.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)
       returning a.id`
     const ids = erased.map((r) => r.id)
-    if (ids.length) {
-      await tx`update outbox set to_number = null, payload = payload - 'message' - 'location' - 'body'
-               where alert_id = any(${ids}::uuid[])`
-      await tx`delete from push_subscriptions where alert_id = any(${ids}::uuid[])`
-      await tx`update alert_events set note = null where alert_id = any(${ids}::uuid[])`
-    }
+    if (ids.length) await eraseAlertTraces(tx, ids)
     await tx`delete from rate_limits where window_start < ${now}::timestamptz - interval '1 day'`
-    await tx`delete from sms_inbound where received_at < ${now}::timestamptz - interval '2 days'`
+    await tx`delete from sms_inbound where received_at < ${now}::timestamptz - make_interval(secs => ${SMS_DEDUP_WINDOW_S})`
+    await tx`delete from alert_idempotency where created_at < ${now}::timestamptz - make_interval(secs => ${IDEMPOTENCY_WINDOW_S})`
     return ids.length
   })
+}
+
+// What an erased alert leaves elsewhere. Recipients' distances to refuges, whose positions
+// are public, trilaterate the point to a metre, and which refuges were told (within the
+// alert radius) or which one acknowledged narrows it to their discs: only the count stays.
+// Outbox rows carry the message, the number, the point, and through their subscription
+// the refuges told; the recorded SMS replies name the nearest refuges; the idempotency
+// row hashes the body. Opt-outs are not here: a STOP is honoured for as long as it stands.
+export async function eraseAlertTraces(tx: Db, ids: string[]) {
+  const list = textArray(ids)
+  await tx`update alerts a set notified_places = (select count(*) from alert_recipients r where r.alert_id = a.id)
+           where a.id = any(${list}::uuid[])`
+  await tx`delete from alert_recipients where alert_id = any(${list}::uuid[])`
+  await tx`delete from outbox where alert_id = any(${list}::uuid[])`
+  await tx`delete from push_subscriptions where alert_id = any(${list}::uuid[])`
+  await tx`update alert_events set note = null, actor_place_id = null where alert_id = any(${list}::uuid[])`
+  await tx`delete from sms_inbound where alert_id = any(${list}::uuid[])`
+  await tx`delete from alert_idempotency where alert_id = any(${list}::uuid[])`
 }

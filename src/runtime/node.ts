@@ -14,6 +14,7 @@ import { localSignal } from '../realtime/signal.ts'
 import { systemClock } from '../services.ts'
 import { coarsenOldDropoffs } from '../transit/dropoff-queries.ts'
 import { expireEndedDropoffs } from '../transit/jobs.ts'
+import { resolveHashSecret } from './hash-secret.ts'
 import { type Database, ensureSchema, openDatabase, warmPool } from './database.ts'
 import { startJobs } from './jobs.ts'
 import { migrateFromDisk } from './migrations.ts'
@@ -82,6 +83,7 @@ export function notifySenders(config: Config) {
 export async function startNode(env: Record<string, string | undefined> = process.env): Promise<Running> {
   const config = loadConfig(env)
   const log = nodeLogger(config)
+  config.HALTE_HASH_SECRET = await resolveHashSecret(config, log)
   const db = await prepareDatabase(config, log)
   // Only for serving (CLI commands end before it would pay), on PostgreSQL (the embedded
   // database is one session). In the background: readiness need not wait for a few

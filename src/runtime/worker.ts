@@ -30,6 +30,9 @@ function connectEnv(env: Env) {
     ...(config.HALTE_DB_SCHEMA ? { connection: { search_path: `${config.HALTE_DB_SCHEMA},public` } } : {}),
   })
   const logger = createLogger(config.LOG_LEVEL, (line) => console.log(line), { service: 'halte', runtime: 'workers' })
+  // Required here: a Worker has no disk to keep a generated one on. Refuges and alerts
+  // are still served; inbound SMS fail until it is set (wrangler secret put HALTE_HASH_SECRET).
+  if (!config.HALTE_HASH_SECRET) logger.error('HALTE_HASH_SECRET is not set: inbound SMS cannot be matched to opt-outs')
   return { config, sql, logger }
 }
 

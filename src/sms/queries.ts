@@ -27,6 +27,24 @@ export async function setOptOut(sql: Db, networkId: string, phoneHash: string, o
   }
 }
 
+// A phone seen again moves its rows from an older key (the previous secret, the legacy
+// scheme) to the current one, so that an opt-out keeps being honoured through a rotation
+// and the previous secret can be dropped once no row needs it. The alert rows move too:
+// the opt-out check joins them on the hash. One statement: this runs on every inbound SMS.
+export async function rekeyPhone(sql: Db, networkId: string, hashes: { current: string; older: string[] }) {
+  const older = textArray(hashes.older)
+  await sql`
+    with old as (
+      delete from sms_optouts where network_id = ${networkId} and phone_hash = any(${older}::text[]) returning at
+    ), moved as (
+      insert into sms_optouts (network_id, phone_hash, at)
+      select ${networkId}, ${hashes.current}, min(at) from old having count(*) > 0
+      on conflict do nothing returning 1
+    )
+    update alerts set phone_hash = ${hashes.current}
+    where network_id = ${networkId} and erased_at is null and phone_hash = any(${older}::text[])`
+}
+
 // The same person texting again shortly after: one alert, not one per message.
 export async function recentAlertOf(sql: Db, networkId: string, phoneHash: string, since: Date) {
   const [row] = await sql<{ id: string; status: 'open' | 'acknowledged'; located: boolean }[]>`

@@ -3,7 +3,7 @@ import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js'
 import { validateRequest } from 'twilio/lib/webhooks/webhooks.js'
 import { alertChannel } from '../alerts/routes.ts'
 import { hitRateLimit } from '../alerts/queries.ts'
-import { phoneHash, sha256Hex } from '../alerts/secrets.ts'
+import { hashSecrets, phoneHashes, sha256Hex } from '../alerts/secrets.ts'
 import { createAlert, locateAlert } from '../alerts/service.ts'
 import { HalteError } from '../errors.ts'
 import { pick } from '../http/responses.ts'
@@ -12,7 +12,7 @@ import { findNetworkById } from '../networks/queries.ts'
 import { nearestPlaces } from '../places/nearest.ts'
 import type { Services } from '../services.ts'
 import { type Located, locateByName, parseLocation } from './locate.ts'
-import { findInbound, networkIdBySmsNumber, recentAlertOf, recordInbound, setOptOut } from './queries.ts'
+import { findInbound, networkIdBySmsNumber, recentAlertOf, recordInbound, rekeyPhone, setOptOut } from './queries.ts'
 import { askLocationReply, optInReply, optOutReply, refugesReply, slowDownReply, unknownNumberReply } from './reply.ts'
 
 export const TWILIO_SMS_PATH = '/webhooks/twilio/sms'
@@ -74,7 +74,9 @@ export function smsApp(s: Services) {
         return xml(reply)
       }
       const lang = network.locale === 'en' ? 'en' : 'fr'
-      const hash = await phoneHash(network.id, from)
+      const hashes = await phoneHashes(hashSecrets(s.config), network.id, from)
+      await rekeyPhone(s.sql, network.id, hashes)
+      const hash = hashes.current
       const body = (form.Body ?? '').slice(0, 1600)
       const plainReply = async (reply: string) => {
         await recordInbound(s.sql, { sid, networkId: network.id, alertId: null, reply }, now)

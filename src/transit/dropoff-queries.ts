@@ -62,7 +62,8 @@ export async function insertEvent(sql: Db, d: Pick<DropoffRow, 'id' | 'network_i
 }
 
 export async function findDropoff(sql: Db, id: string): Promise<DropoffRow | null> {
-  const [row] = await sql<DropoffRow[]>`select ${columns(sql)} from dropoffs where id = ${id}`
+  // A coarsened request has no stops nor distances left to show: it is gone for its reader.
+  const [row] = await sql<DropoffRow[]>`select ${columns(sql)} from dropoffs where id = ${id} and not coarsened`
   return row ?? null
 }
 
@@ -189,6 +190,7 @@ export async function changesAfter(sql: Db, networkId: string, tripId: string, a
     join (select dropoff_id, max(id) as event_id from dropoff_events
           where network_id = ${networkId} and trip_id = ${tripId} and id > ${after} group by dropoff_id) e
       on e.dropoff_id = d.id
+    where not d.coarsened
     order by e.event_id`
 }
 
@@ -217,19 +219,30 @@ export async function decide(
 }
 
 // Where a rider got off points near their home: past each network's retention period,
-// every point of a request is rounded to about a kilometre, as alert locations are.
+// every point of a request is rounded to about a kilometre, as alert locations are, and
+// whatever would place it again goes: its distance along the trip's shape (public, from
+// the GTFS feed) gives the exact point back, the stops it lies between narrow it to one
+// stretch, the offset and the driver's note describe the spot. The line, the times and
+// the decision stay for the evaluation. A request still open by then is over: it expires.
+// The rider's push endpoint goes too (it identifies a browser), with the messages sent
+// to it, which name the stops.
 export async function coarsenOldDropoffs(sql: Db, now: Date): Promise<number> {
   const round = (col: string) => sql`st_snaptogrid(${sql(col)}::geometry, 0.01)::geography`
-  // The rider's push endpoint goes too: it identifies a browser.
   const rows = await sql`
     with old as (
       update dropoffs d set coarsened = true, snapped = ${round('snapped')},
-        decision_location = ${round('decision_location')}, done_location = ${round('done_location')}
+        decision_location = ${round('decision_location')}, done_location = ${round('done_location')},
+        offset_m = null, distance_along_m = null, after_stop_m = null,
+        after_stop_id = null, after_stop_name = null, before_stop_id = null, before_stop_name = null,
+        decision_note = null,
+        status = case when d.status in ('pending', 'accepted') then 'expired' else d.status end,
+        expired_at = case when d.status in ('pending', 'accepted') then ${now} else d.expired_at end
       from networks n
       where n.id = d.network_id and not d.coarsened
         and d.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)
       returning d.id),
-    forgotten as (delete from push_subscriptions s using old where s.dropoff_id = old.id and s.owner = 'dropoff')
+    forgotten as (delete from push_subscriptions s using old where s.dropoff_id = old.id and s.owner = 'dropoff'),
+    unsent as (delete from outbox o using old where o.dropoff_id = old.id)
     select id from old`
   return rows.length
 }

@@ -9,6 +9,8 @@ import { type TestDb, testDatabase } from './db.ts'
 import { tcpProxy } from './proxy.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+// What a Node server would otherwise generate into its data directory.
+export const TEST_HASH_SECRET = 'test-hash-secret-0123456789abcdef0123456789'
 
 export interface TestApp {
   db: TestDb
@@ -45,7 +47,7 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp | Prox
     // One connection on the embedded database, as the app runs there (see EMBEDDED_POOL).
     sql = connect(u.toString(), { schema: db.schema, max: db.embedded ? EMBEDDED_POOL : 4 })
   }
-  const config = loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'debug', ...opts.env })
+  const config = loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'debug', HALTE_HASH_SECRET: TEST_HASH_SECRET, ...opts.env })
   const logs: Record<string, unknown>[] = []
   const logger = createLogger('debug', (line) => logs.push(JSON.parse(line)))
   const app = createApp({ sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: localSignal() })
