@@ -28,10 +28,20 @@ export const KINDS = [
 
 // Length is judged by parseHours, so an over-long value gets invalid_opening_hours too.
 const openingHours = z.string().trim().min(1).max(10_000).openapi({ example: 'Mo-Sa 09:00-19:00; Fr-Sa 18:00-02:00; PH off' })
+// A person in danger must be able to call a refuge for the price of an ordinary call,
+// and a partner must not be able to earn from those calls: French premium-rate numbers
+// (08 9x, up to about 3 € a minute plus the call) and directory services (118 xxx) are
+// refused. The check is on the schema so applications, edits and bulk imports share it.
+export function isPremiumRate(value: string): boolean {
+  const national = value.replace(/[^0-9+]/g, '').replace(/^(\+|00)33(0)?/, '0')
+  return /^089/.test(national) || /^118\d{3}$/.test(national)
+}
+
 const phone = z
   .string()
   .trim()
   .regex(/^\+?[0-9][0-9 .()-]{5,22}$/, 'a phone number, e.g. +33 3 81 00 00 00')
+  .refine((v) => !isPremiumRate(v), 'a premium-rate number (08 9x, 118 xxx) cannot be a refuge’s number / numéro surtaxé refusé')
 const trainingDate = z.iso.date().openapi({ example: '2026-03-14' })
 
 export const applicationSchema = z
