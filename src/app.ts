@@ -1,8 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { alertsApp } from './alerts/routes.ts'
-import { authenticate } from './auth/middleware.ts'
+import { authenticate, bearerToken, principalOf } from './auth/middleware.ts'
+import { requirePrincipal } from './auth/principal.ts'
 import { tokensApp } from './auth/routes.ts'
+import { secretsEqual } from './auth/tokens.ts'
 import { HalteError } from './errors.ts'
 import { renderDocs } from './http/docs.ts'
 import type { AppEnv } from './http/env.ts'
@@ -45,7 +47,14 @@ export function createApp(s: Services, opts: { metrics?: Metrics } = {}) {
     await databaseAnswers(s)
     return c.json({ status: 'ready' })
   })
-  app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
+  // Route names, volumes and latencies map the service for whoever reads them: the
+  // scraper holds HALTE_METRICS_TOKEN, or an admin looks.
+  app.get('/metrics', async (c) => {
+    const token = bearerToken(c.req.header('authorization'))
+    const scraper = token !== undefined && s.config.HALTE_METRICS_TOKEN !== undefined && (await secretsEqual(token, s.config.HALTE_METRICS_TOKEN))
+    if (!scraper) requirePrincipal(token === undefined ? undefined : await principalOf(s, token), ['admin'])
+    return c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' })
+  })
 
   app.route('/', networksApp(s))
   app.route('/', tokensApp(s))

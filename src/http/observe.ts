@@ -3,9 +3,10 @@ import { pickLang } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { AppEnv } from './env.ts'
 import { type Metrics, routeLabel } from './metrics.ts'
+import { secureHeaders } from './security.ts'
 
-// Request id, language, per-request logger, access log and metrics in one layer:
-// it runs on every request, so one await instead of four.
+// Request id, language, per-request logger, access log, metrics and security headers in
+// one layer: it runs on every request, so one await instead of five.
 
 const CALLER_ID = /^[\w.:-]{1,128}$/
 const PROBES = new Set(['/healthz', '/readyz', '/metrics'])
@@ -21,6 +22,9 @@ export function observe(logger: Logger, metrics: Metrics): MiddlewareHandler<App
     const log = logger.child({ request_id: id })
     c.set('log', log)
     await next()
+    // After the handler, on the final response: problem+json answers are built apart from
+    // c.header(), and a page may have chosen its own Content-Security-Policy.
+    secureHeaders(c.res.headers)
     const ms = performance.now() - start
     const status = c.res.status
     metrics.observe(c.req.method, routeLabel(c), status, ms / 1000)

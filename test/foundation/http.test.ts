@@ -53,7 +53,7 @@ describe('service endpoints', () => {
     await t.request('/v1/networks/does-not-exist')
     await t.request('/v1/networks/does-not-exist-either')
     await t.request('/v1/secret-path-42')
-    const text = await (await t.request('/metrics')).text()
+    const text = await (await t.request('/metrics', { token: ADMIN_TOKEN })).text()
     expect(text).toMatch(/halte_http_requests_total\{method="GET",route="unmatched",status="404"\} 1/)
     expect(text).not.toContain('secret-path-42')
     expect(text).toMatch(/halte_http_requests_total\{method="GET",route="\/v1\/networks\/:slug",status="404"\} 2/)
