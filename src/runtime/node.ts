@@ -70,6 +70,7 @@ export function notifySenders(config: Config) {
           publicKey: config.VAPID_PUBLIC_KEY,
           privateKey: config.VAPID_PRIVATE_KEY,
           subject: config.VAPID_SUBJECT ?? config.PUBLIC_BASE_URL ?? 'mailto:contact@halte.invalid',
+          allowedHosts: config.HALTE_PUSH_ALLOWED_HOSTS,
         })
       : undefined
   const sms =

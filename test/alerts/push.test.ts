@@ -23,7 +23,7 @@ const drain = () =>
     sql: t.db.sql,
     clock,
     log,
-    push: webPushSender({ publicKey: vapid.publicKey, privateKey: vapid.privateKey, subject: 'mailto:csu@example.org', agent: peer.agent }),
+    push: webPushSender({ publicKey: vapid.publicKey, privateKey: vapid.privateKey, subject: 'mailto:csu@example.org', ca: peer.ca, allowedHosts: [peer.host] }),
     baseDelayMs: 1000,
     maxDelayMs: 8000,
     maxAttempts: 4,
@@ -48,10 +48,12 @@ const outboxOf = (alertId: string) =>
     select id::text, status, attempts, next_attempt_at, subscription_id from outbox where alert_id = ${alertId} order by id`
 
 beforeAll(async () => {
-  ;[t, peer] = await Promise.all([
-    testApp({ clock, env: { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:csu@example.org' } }),
-    startPushPeer(),
-  ])
+  // The local push service is not a public host: it must be allowed by name and port.
+  peer = await startPushPeer()
+  t = await testApp({
+    clock,
+    env: { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:csu@example.org', HALTE_PUSH_ALLOWED_HOSTS: peer.host },
+  })
   await createNetwork(t, { slug: 'besancon' })
   operator = await createToken(t, 'besancon', { role: 'operator', label: 'CSU' })
 })
@@ -79,7 +81,7 @@ describe('web push through the outbox', () => {
     const alert = await raise()
     expect(await drain()).toBe(2)
     const [partnerMsg] = (await peer.messages(sub.clientHash)).map((m) => JSON.parse(m))
-    expect(partnerMsg).toMatchObject({ type: 'alert', alert_id: alert.id, audience: 'partner', location: { lat: here.lat, lon: here.lon } })
+    expect(partnerMsg).toMatchObject({ type: 'alert', alert_id: alert.id, audience: 'partner', location: { lat: Math.round(here.lat * 1000) / 1000, lon: Math.round(here.lon * 1000) / 1000 } })
     expect(partnerMsg.message).toBeUndefined()
     expect(partnerMsg.message_id).toMatch(/^halte-outbox-\d+$/)
     const [opMsg] = (await peer.messages(op.clientHash)).map((m) => JSON.parse(m))

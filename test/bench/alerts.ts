@@ -3,7 +3,7 @@
 // (p50/p99 over ALERTS alerts), then creation throughput under 32 clients against the
 // same INSERT through pgbench. Real PostgreSQL only (skipped, with the reason, without).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { Agent, createServer } from 'node:https'
+import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -80,8 +80,13 @@ export async function run() {
     console.log(`setup: ${PLACES} places, ${SUBSCRIPTIONS} subscriptions in ${Math.round(performance.now() - t0)} ms`)
 
     const vapid = webpush.generateVAPIDKeys()
-    const agent = new Agent({ ca: tls.ca, keepAlive: true, maxSockets: 32 })
-    const push = webPushSender({ publicKey: vapid.publicKey, privateKey: vapid.privateKey, subject: 'mailto:bench@example.org', agent })
+    const push = webPushSender({
+      publicKey: vapid.publicKey,
+      privateKey: vapid.privateKey,
+      subject: 'mailto:bench@example.org',
+      ca: tls.ca,
+      allowedHosts: [`localhost:${peerPort}`],
+    })
     const clock = { now: () => new Date() }
     const outbox = outboxRunner({ sql, clock, log, push, concurrency: 32, batch: 100 })
     let wake = true
@@ -178,7 +183,6 @@ export async function run() {
     ])
     console.log(`ratio HTTP / pgbench on the endpoint's SQL: ${(r.requests.average / same.tps).toFixed(2)} (goal ≥ 0.5)`)
     console.log(`ratio HTTP / pgbench on the bare INSERT: ${(r.requests.average / bareRun.tps).toFixed(3)}`)
-    agent.destroy()
     server.close()
     peer.close()
   } finally {

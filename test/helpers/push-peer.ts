@@ -14,6 +14,8 @@ import { join } from 'node:path'
 export interface PushPeer {
   ca: Buffer
   agent: Agent
+  // host:port of the TLS front, for HALTE_PUSH_ALLOWED_HOSTS: it is not a public host.
+  host: string
   subscribe(applicationServerKey: string): Promise<{ endpoint: string; keys: { p256dh: string; auth: string }; clientHash: string }>
   expire(clientHash: string): Promise<void>
   messages(clientHash: string): Promise<string[]>
@@ -94,6 +96,7 @@ export async function startPushPeer(): Promise<PushPeer> {
   Object.assign(peer, {
     ca: tls.ca,
     agent,
+    host: `localhost:${frontPort}`,
     async subscribe(applicationServerKey: string) {
       const { data } = await call('/subscribe', { applicationServerKey, userVisibleOnly: 'true' })
       const endpoint = String(data.endpoint).replace(backend, `https://localhost:${frontPort}`)
