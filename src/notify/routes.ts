@@ -7,6 +7,7 @@ import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { loadNetwork } from '../networks/routes.ts'
 import { slugSchema } from '../networks/schemas.ts'
+import { assertPartnerCanWrite } from '../places/partner.ts'
 import { findPlace } from '../places/queries.ts'
 import type { Services } from '../services.ts'
 
@@ -45,6 +46,7 @@ export function pushApp(s: Services) {
       const who = requirePrincipal(c.get('principal'), ['partner'])
       const place = who.placeId ? await findPlace(s.sql, who.placeId) : null
       if (!place) throw notFound()
+      assertPartnerCanWrite(place)
       const row = await insertSubscription(s.sql, { networkId: place.network_id, owner: 'place', placeId: place.id, tokenId: who.tokenId }, c.req.valid('json'), s.clock.now())
       return c.json(row, 201)
     },

@@ -7,9 +7,26 @@ import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import type { Services } from '../services.ts'
+import type { Db } from '../db/types.ts'
 import { isSolar, refreshPlacePeriods } from './periods.ts'
-import { privateFeature } from './present.ts'
-import { changePlaceStatus, deleteClosure, findPlace, insertClosure, listClosures, updatePartnerPlace } from './queries.ts'
+import { decidedChangeOut, pendingChangeOut, privateFeature } from './present.ts'
+import {
+  applyIdentityChange,
+  changePlaceStatus,
+  closePendingChange,
+  deleteClosure,
+  findPendingChange,
+  findPlace,
+  type IdentityChange,
+  insertClosure,
+  insertPendingChange,
+  isInsideNetworkArea,
+  lastDecidedChange,
+  listClosures,
+  lockPlace,
+  type PlaceRow,
+  updatePartnerPlace,
+} from './queries.ts'
 import { closureSchema, partnerPatchSchema, placeFeatureSchema } from './schemas.ts'
 
 const closureOut = z.object({ id: z.string(), from: z.string(), to: z.string(), reason: z.string().nullable() }).openapi('Closure')
@@ -19,10 +36,11 @@ const MAX_CLOSURE_MS = 366 * 86_400_000
 export function partnerApp(s: Services) {
   const app = createRouter()
 
-  const ownPlace = async (p: Principal | undefined) => {
+  const ownPlace = async (p: Principal | undefined, opts: { write?: boolean } = {}) => {
     const who = requirePrincipal(p, ['partner'])
     const place = who.placeId ? await findPlace(s.sql, who.placeId) : null
     if (!place) throw notFound()
+    if (opts.write) assertPartnerCanWrite(place)
     const network = (await findNetworkById(s.sql, place.network_id))!
     return { who, place, network }
   }
@@ -38,7 +56,10 @@ export function partnerApp(s: Services) {
     }),
     async (c) => {
       const { place } = await ownPlace(c.get('principal'))
-      return c.json(privateFeature(place, { closures: await listClosures(s.sql, place.id, s.clock.now()) }), 200)
+      return c.json(
+        privateFeature(place, { closures: await listClosures(s.sql, place.id, s.clock.now()), ...(await changesOf(s.sql, place.id)) }),
+        200,
+      )
     },
   )
 
@@ -47,29 +68,65 @@ export function partnerApp(s: Services) {
       method: 'patch',
       path: '/v1/partner/place',
       tags: ['partner'],
-      summary: 'Update my hours, features, contact or training (partner)',
+      summary: 'Update my place (partner): hours, features, contact and training at once; name, kind, address, phone and position after approval',
+      description:
+        'Hours, features, e-mail, contact and training are served at once (200). Once the place has been approved, a new ' +
+        'name, kind, address, phone or position is what a person in danger relies on: it waits for an operator (202, ' +
+        '`pending_change`) while the approved values stay served. A value set back to the one served withdraws it from ' +
+        'the request. A refused or withdrawn place cannot be edited (403 `place_not_editable`).',
       security: bearer,
       request: { body: jsonBody(partnerPatchSchema) },
-      responses: { 200: json(placeFeatureSchema, 'Updated'), ...pick(400, 401, 403, 415) },
+      responses: {
+        200: json(placeFeatureSchema, 'Updated and served'),
+        202: json(placeFeatureSchema, 'Saved; the change in `pending_change` awaits an operator, the approved values stay served'),
+        ...pick(400, 401, 403, 415, 422),
+      },
     }),
     async (c) => {
-      const { place, network } = await ownPlace(c.get('principal'))
-      const patch = c.req.valid('json')
-      const hours = patch.opening_hours
-        ? parseHours(patch.opening_hours, { countryCode: network.country_code, regionCode: network.region_code, lat: place.lat, lon: place.lon })
+      const { who, place, network } = await ownPlace(c.get('principal'), { write: true })
+      const { name, kind, address, phone, location, ...rest } = c.req.valid('json')
+      const asked = defined({ name, kind, address, phone, location })
+      const hours = rest.opening_hours
+        ? parseHours(rest.opening_hours, { countryCode: network.country_code, regionCode: network.region_code, lat: place.lat, lon: place.lon })
         : null
+      if (location && !(await isInsideNetworkArea(s.sql, network.id, location.lat, location.lon))) {
+        throw new HalteError(422, 'outside_network_area', {
+          fr: `Cette position est hors du territoire du réseau « ${network.name} ».`,
+          en: `This position is outside the area of network "${network.name}".`,
+        })
+      }
       const now = s.clock.now()
       await s.sql.begin(async (tx) => {
-        await updatePartnerPlace(
-          tx,
-          place.id,
-          hours ? { ...patch, hours_warnings: hours.warnings, hours_solar: isSolar(patch.opening_hours!) } : patch,
-          now,
-        )
+        // Under the row lock: the status read here is the one the edit lands under.
+        const current = await lockPlace(tx, place.id)
+        if (!current) throw notFound()
+        assertPartnerCanWrite(current)
+        // A pending place is read whole by the operator who approves it: it edits freely.
+        // An active place's public identity waits for an operator. So does a suspended
+        // one's: reinstating it is judged on why it was suspended, and a rename slipped
+        // in meanwhile would go public unseen. Hours, features, closures and training
+        // stay immediate in both: "closed tonight" cannot wait for office hours, and a
+        // place suspended for lapsed training must be able to record the new one.
+        if (current.status === 'pending') {
+          if (Object.keys(asked).length) await applyIdentityChange(tx, place.id, asked, now)
+        } else {
+          await submitChange(tx, current, asked, who, now)
+        }
+        if (Object.keys(rest).length) {
+          await updatePartnerPlace(
+            tx,
+            place.id,
+            hours ? { ...rest, hours_warnings: hours.warnings, hours_solar: isSolar(rest.opening_hours!) } : rest,
+            now,
+          )
+        }
         if (hours) await refreshPlacePeriods(tx, place.id, network, now)
       })
       const updated = (await findPlace(s.sql, place.id))!
-      return c.json(privateFeature(updated, hours ? { warnings: hours.warnings } : {}), 200)
+      const changes = await changesOf(s.sql, place.id)
+      const body = privateFeature(updated, { ...(hours ? { warnings: hours.warnings } : {}), ...changes })
+      // 202 says what the owner needs to know: saved, but not yet what people see.
+      return changes.pending_change && Object.keys(asked).length ? c.json(body, 202) : c.json(body, 200)
     },
   )
 
@@ -101,7 +158,7 @@ export function partnerApp(s: Services) {
       responses: { 201: json(closureOut, 'Closure recorded'), ...pick(400, 401, 403, 415, 422) },
     }),
     async (c) => {
-      const { place, network } = await ownPlace(c.get('principal'))
+      const { place, network } = await ownPlace(c.get('principal'), { write: true })
       const body = c.req.valid('json')
       const from = new Date(body.from)
       const to = new Date(body.to)
@@ -146,7 +203,7 @@ export function partnerApp(s: Services) {
       responses: { 204: { description: 'Cancelled' }, ...pick(401, 403, 404) },
     }),
     async (c) => {
-      const { place, network } = await ownPlace(c.get('principal'))
+      const { place, network } = await ownPlace(c.get('principal'), { write: true })
       const now = s.clock.now()
       const deleted = await s.sql.begin(async (tx) => {
         const ok = await deleteClosure(tx, place.id, c.req.valid('param').id)
@@ -159,6 +216,54 @@ export function partnerApp(s: Services) {
   )
 
   return app
+}
+
+// A refused or departed partner keeps reading its place (to see why) but changes
+// nothing: its token must not steer closures, alerts or a page nobody moderates any more.
+export function assertPartnerCanWrite(place: Pick<PlaceRow, 'status'>): void {
+  if (place.status === 'rejected') {
+    throw new HalteError(403, 'place_not_editable', {
+      fr: 'Cette candidature a été refusée : le lieu ne peut plus être modifié. Pour en parler, contactez la ville.',
+      en: 'This application was refused: the place can no longer be edited. Contact the city to discuss it.',
+    })
+  }
+  if (place.status === 'withdrawn') {
+    throw new HalteError(403, 'place_not_editable', {
+      fr: 'Ce lieu a quitté le réseau : il ne peut plus être modifié. Pour revenir, déposez une nouvelle candidature.',
+      en: 'This place has left the network: it can no longer be edited. Apply again to come back.',
+    })
+  }
+}
+
+const defined = (c: IdentityChange): IdentityChange =>
+  Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as IdentityChange
+
+const sameAsServed = (p: PlaceRow, key: string, value: unknown) => {
+  if (key === 'location') {
+    const l = value as { lat: number; lon: number }
+    return Math.abs(l.lat - p.lat) < 1e-7 && Math.abs(l.lon - p.lon) < 1e-7
+  }
+  return (value ?? null) === (p[key as keyof PlaceRow] ?? null)
+}
+
+const canonical = (c: IdentityChange) => JSON.stringify(Object.entries(c).sort(([a], [b]) => a.localeCompare(b)))
+
+// The new request joins the one already waiting (a later value wins), so the operator
+// decides on one change per place; the earlier row stays as `superseded` for the record.
+async function submitChange(tx: Db, current: PlaceRow, asked: IdentityChange, who: Principal, now: Date): Promise<void> {
+  if (!Object.keys(asked).length) return
+  const waiting = await findPendingChange(tx, current.id)
+  const merged: Record<string, unknown> = { ...waiting?.changes, ...asked }
+  for (const key of Object.keys(merged)) if (sameAsServed(current, key, merged[key])) delete merged[key]
+  if (canonical(merged) === canonical(waiting?.changes ?? {})) return
+  const actor = { role: 'partner', tokenId: who.tokenId }
+  if (waiting) await closePendingChange(tx, current.id, Object.keys(merged).length ? 'superseded' : 'cancelled', actor, null, now)
+  if (Object.keys(merged).length) await insertPendingChange(tx, current.id, merged, actor, now)
+}
+
+export async function changesOf(sql: Db, placeId: string) {
+  const [pending, last] = await Promise.all([findPendingChange(sql, placeId), lastDecidedChange(sql, placeId)])
+  return { pending_change: pendingChangeOut(pending), last_change: decidedChangeOut(last) }
 }
 
 function closureRefused(code: string, fr: string, en: string) {

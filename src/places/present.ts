@@ -1,6 +1,6 @@
 import { isoInZone } from '../hours/format.ts'
 import type { NearestPlace } from './nearest.ts'
-import type { PlaceRow } from './queries.ts'
+import type { ChangeRow, PlaceRow } from './queries.ts'
 
 // GeoJSON (RFC 7946) out: [lon, lat], properties in the API's names.
 
@@ -48,4 +48,15 @@ export function privateFeature(p: PlaceRow, extra: Record<string, unknown> = {})
       ...extra,
     },
   }
+}
+
+// A partner's change as it awaits an operator: only the fields asked for.
+export function pendingChangeOut(c: ChangeRow | null | undefined) {
+  return c ? { id: c.id, ...c.changes, submitted_at: c.submitted_at } : null
+}
+
+// The operator's answer, with the reason the partner needs when it is a refusal.
+export function decidedChangeOut(c: ChangeRow | null | undefined) {
+  if (!c || (c.status !== 'approved' && c.status !== 'rejected')) return null
+  return { ...pendingChangeOut(c)!, status: c.status, decided_at: c.decided_at!, reason: c.reason }
 }

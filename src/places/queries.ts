@@ -111,7 +111,7 @@ export async function placeHistory(sql: Db, id: string) {
 export async function updatePartnerPlace(
   sql: Db,
   id: string,
-  patch: PartnerPatch & { hours_warnings?: string[]; hours_solar?: boolean },
+  patch: Omit<PartnerPatch, keyof IdentityChange> & { hours_warnings?: string[]; hours_solar?: boolean },
   now: Date,
 ): Promise<void> {
   const fields: Record<string, unknown> = { updated_at: now }
@@ -161,4 +161,112 @@ export async function isInsideNetworkArea(sql: Db, networkId: string, lat: numbe
   const [row] = await sql<{ inside: boolean }[]>`
     select area is null or st_covers(area, ${point(sql, lat, lon)}) as inside from networks where id = ${networkId}`
   return row?.inside ?? false
+}
+
+// The place's row, locked until the transaction ends: a partner's edit and an
+// operator's decision on the same place then happen one after the other, so an edit
+// read as "pending place, goes live at once" cannot land after the place was approved.
+export async function lockPlace(sql: Db, id: string): Promise<PlaceRow | null> {
+  const [row] = await sql<PlaceRow[]>`select ${placeColumns(sql)} from places p where p.id = ${id} for update of p`
+  return row ?? null
+}
+
+// What the public is shown of a place and only an operator may change once it is approved.
+export interface IdentityChange {
+  name?: string
+  kind?: string
+  address?: string
+  phone?: string | null
+  location?: { lat: number; lon: number }
+}
+
+export type ChangeStatus = 'pending' | 'approved' | 'rejected' | 'superseded' | 'cancelled'
+
+export interface ChangeRow {
+  id: string
+  place_id: string
+  status: ChangeStatus
+  changes: IdentityChange
+  submitted_at: string
+  decided_at: string | null
+  decided_role: string | null
+  reason: string | null
+}
+
+const changeColumns = (sql: Db) => sql`
+  c.id, c.place_id, c.status, c.changes, to_json(c.submitted_at)#>>'{}' as submitted_at,
+  to_json(c.decided_at)#>>'{}' as decided_at, c.decided_role, c.reason`
+
+export async function findPendingChange(sql: Db, placeId: string): Promise<ChangeRow | null> {
+  const [row] = await sql<ChangeRow[]>`
+    select ${changeColumns(sql)} from place_changes c where c.place_id = ${placeId} and c.status = 'pending'`
+  return row ?? null
+}
+
+export async function pendingChangesOf(sql: Db, placeIds: string[]): Promise<Map<string, ChangeRow>> {
+  if (!placeIds.length) return new Map()
+  const rows = await sql<ChangeRow[]>`
+    select ${changeColumns(sql)} from place_changes c
+    where c.place_id = any(${textArray(placeIds)}::uuid[]) and c.status = 'pending'`
+  return new Map(rows.map((r) => [r.place_id, r]))
+}
+
+// The operator's latest answer to this place's partner, so a refusal and its reason reach them.
+export async function lastDecidedChange(sql: Db, placeId: string): Promise<ChangeRow | null> {
+  const [row] = await sql<ChangeRow[]>`
+    select ${changeColumns(sql)} from place_changes c
+    where c.place_id = ${placeId} and c.status in ('approved', 'rejected')
+    order by c.decided_at desc, c.submitted_at desc limit 1`
+  return row ?? null
+}
+
+// Ends the waiting change, if any, with a decision and who made it.
+export async function closePendingChange(
+  sql: Db,
+  placeId: string,
+  status: Exclude<ChangeStatus, 'pending'>,
+  actor: { role: string; tokenId: string | null },
+  reason: string | null,
+  now: Date,
+): Promise<ChangeRow | null> {
+  const [row] = await sql<ChangeRow[]>`
+    update place_changes c set status = ${status}, decided_at = ${now}, decided_role = ${actor.role},
+      decided_by = ${actor.tokenId}, reason = ${reason}
+    where c.place_id = ${placeId} and c.status = 'pending'
+    returning ${changeColumns(sql)}`
+  return row ?? null
+}
+
+export async function insertPendingChange(
+  sql: Db,
+  placeId: string,
+  changes: IdentityChange,
+  actor: { tokenId: string | null },
+  now: Date,
+): Promise<ChangeRow> {
+  const [row] = await sql<ChangeRow[]>`
+    insert into place_changes as c (place_id, changes, submitted_at, submitted_by)
+    values (${placeId}, ${sql.json(changes as never)}, ${now}, ${actor.tokenId})
+    returning ${changeColumns(sql)}`
+  return row!
+}
+
+// Writes an approved change (or a pending place's own edit) into the served row.
+export async function applyIdentityChange(sql: Db, placeId: string, change: IdentityChange, now: Date): Promise<void> {
+  const { location, ...rest } = change
+  const fields: Record<string, unknown> = { updated_at: now }
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) fields[k] = v
+  await sql`update places set ${sql(fields)} where id = ${placeId}`
+  if (location) await sql`update places set location = ${point(sql, location.lat, location.lon)} where id = ${placeId}`
+}
+
+// The moderation queue of partners' changes, oldest first. Places that left the
+// network or were refused are out of it: nothing of theirs can be served any more.
+export async function placesWithPendingChanges(sql: Db, networkId: string, limit: number) {
+  return sql<(PlaceRow & { change: ChangeRow })[]>`
+    select ${placeColumns(sql)}, row_to_json(x) as change
+    from places p
+    join lateral (select ${changeColumns(sql)} from place_changes c where c.place_id = p.id and c.status = 'pending') x on true
+    where p.network_id = ${networkId} and p.status in ('active', 'suspended')
+    order by x.submitted_at, p.id limit ${limit}`
 }

@@ -10,10 +10,17 @@ import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
 import { searchNearest } from './nearest.ts'
 import { isSolar, refreshPlacePeriods } from './periods.ts'
-import { nearestFeature, privateFeature, publicFeature } from './present.ts'
+import { changesOf } from './partner.ts'
+import { nearestFeature, pendingChangeOut, privateFeature, publicFeature } from './present.ts'
 import {
+  applyIdentityChange,
   changePlaceStatus,
+  closePendingChange,
+  findPendingChange,
   findPlace,
+  lockPlace,
+  pendingChangesOf,
+  placesWithPendingChanges,
   insertPlace,
   isInsideNetworkArea,
   listPlacesByStatus,
@@ -25,6 +32,7 @@ import {
 import {
   applicationSchema,
   bboxQuerySchema,
+  changeDecisionSchema,
   decisionSchema,
   EMERGENCY,
   featureCollectionSchema,
@@ -166,7 +174,7 @@ export function placesApp(s: Services) {
           (who.role === 'operator' && who.networkId === place.network_id) ||
           (who.role === 'partner' && who.placeId === place.id))
       if (!place || (place.status !== 'active' && !insider)) throw notFound()
-      return c.json(insider ? privateFeature(place) : publicFeature(place), 200)
+      return c.json(insider ? privateFeature(place, await changesOf(s.sql, place.id)) : publicFeature(place), 200)
     },
   )
 
@@ -234,9 +242,106 @@ export function placesApp(s: Services) {
       requireNetwork(who, network.id)
       const { status, limit } = c.req.valid('query')
       const rows = await listPlacesByStatus(s.sql, network.id, status, limit)
-      return c.json({ type: 'FeatureCollection' as const, features: rows.map((r) => privateFeature(r)) }, 200)
+      const pending = await pendingChangesOf(s.sql, rows.map((r) => r.id))
+      return c.json(
+        {
+          type: 'FeatureCollection' as const,
+          features: rows.map((r) => privateFeature(r, { pending_change: pendingChangeOut(pending.get(r.id)) })),
+        },
+        200,
+      )
     },
   )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/places/changes',
+      tags: ['moderation'],
+      summary: "Partners' changes to name, kind, address, phone or position awaiting a decision, oldest first (operator)",
+      description:
+        'Each feature is the place as it is served now; `pending_change` holds only the fields the partner asked to change.',
+      security: bearer,
+      request: {
+        params: slugParams,
+        query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+      },
+      responses: { 200: json(featureCollectionSchema, 'Places with a change to decide'), ...pick(401, 403, 404) },
+    }),
+    async (c) => {
+      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
+      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      requireNetwork(who, network.id)
+      const rows = await placesWithPendingChanges(s.sql, network.id, c.req.valid('query').limit)
+      return c.json(
+        {
+          type: 'FeatureCollection' as const,
+          features: rows.map(({ change, ...place }) => privateFeature(place, { pending_change: pendingChangeOut(change) })),
+        },
+        200,
+      )
+    },
+  )
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/networks/{slug}/places/{id}/changes/${decision}`,
+        tags: ['moderation'],
+        summary:
+          decision === 'approve'
+            ? "Approve a partner's pending change: the new values are served at once (operator)"
+            : "Reject a partner's pending change: the approved values stay; the partner sees the reason (operator)",
+        security: bearer,
+        request: {
+          params: placeParams,
+          body: { required: false, content: { 'application/json': { schema: changeDecisionSchema } } },
+        },
+        responses: { 200: json(placeFeatureSchema, 'Decision recorded'), ...pick(401, 403, 404, 409) },
+      }),
+      async (c) => {
+        const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
+        const { slug, id } = c.req.valid('param')
+        const network = await loadNetwork(s.sql, slug)
+        requireNetwork(who, network.id)
+        const body = (c.req.valid('json') as { reason?: string; change_id?: string } | undefined) ?? {}
+        const now = s.clock.now()
+        await s.sql.begin(async (tx) => {
+          // The partner's edits take the same lock: what is decided is what was read.
+          const place = await lockPlace(tx, id)
+          if (!place || place.network_id !== network.id) throw notFound()
+          const change = await findPendingChange(tx, id)
+          if (!change) {
+            throw new HalteError(409, 'invalid_transition', {
+              fr: 'Aucune modification n’attend de décision pour ce lieu.',
+              en: 'No change awaits a decision for this place.',
+            })
+          }
+          if (body.change_id && body.change_id !== change.id) {
+            throw new HalteError(409, 'invalid_transition', {
+              fr: 'Le partenaire a modifié sa demande entre-temps : relisez-la avant de décider.',
+              en: 'The partner changed the request meanwhile: read it again before deciding.',
+            })
+          }
+          if (place.status !== 'active' && place.status !== 'suspended') {
+            throw new HalteError(409, 'invalid_transition', {
+              fr: `Impossible : ce lieu est « ${place.status} ».`,
+              en: `Not possible: this place is "${place.status}".`,
+            })
+          }
+          await closePendingChange(tx, id, decision === 'approve' ? 'approved' : 'rejected', who, body.reason ?? null, now)
+          if (decision === 'approve') {
+            await applyIdentityChange(tx, id, change.changes, now)
+            // Solar hours and holidays are read at the place's position.
+            if (change.changes.location && place.status === 'active') await refreshPlacePeriods(tx, id, network, now)
+          }
+        })
+        const updated = (await findPlace(s.sql, id))!
+        return c.json(privateFeature(updated, await changesOf(s.sql, id)), 200)
+      },
+    )
+  }
 
   app.openapi(
     createRoute({

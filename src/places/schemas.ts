@@ -67,6 +67,7 @@ export const partnerPatchSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     kind: z.enum(KINDS).optional(),
     address: z.string().trim().min(3).max(300).optional(),
+    location: servedPointSchema.optional(),
     opening_hours: openingHours.optional(),
     phone: phone.nullable().optional(),
     email: z.email().max(254).nullable().optional(),
@@ -88,6 +89,30 @@ export const closureSchema = z
   .openapi('ClosureRequest')
 
 export const decisionSchema = z.object({ reason: z.string().trim().max(500).optional() }).strict()
+
+// Deciding on a partner's change: `change_id`, when sent, must still be the change
+// waiting, so an operator never approves an edit the partner made after they read it.
+export const changeDecisionSchema = z
+  .object({ reason: z.string().trim().max(500).optional(), change_id: z.uuid().optional() })
+  .strict()
+  .openapi('ChangeDecision')
+
+// What a partner asked to change in what the public sees, as it awaits an operator.
+export const pendingChangeSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    kind: z.string().optional(),
+    address: z.string().optional(),
+    phone: z.string().nullable().optional(),
+    location: z.object({ lat: z.number(), lon: z.number() }).optional(),
+    submitted_at: z.string(),
+  })
+  .openapi('PendingChange')
+
+export const decidedChangeSchema = pendingChangeSchema
+  .extend({ status: z.enum(['approved', 'rejected']), decided_at: z.string(), reason: z.string().nullable() })
+  .openapi('DecidedChange')
 
 const boolParam = z
   .enum(['true', 'false', '1', '0'])
@@ -126,6 +151,9 @@ export const placePropertiesSchema = z.object({
   open_now: z.boolean().optional(),
   open_until: z.string().nullable().optional(),
   next_open: z.string().nullable().optional(),
+  // For the place's partner and the network's operators only.
+  pending_change: pendingChangeSchema.nullable().optional(),
+  last_change: decidedChangeSchema.nullable().optional(),
 })
 
 export const placeFeatureSchema = z
