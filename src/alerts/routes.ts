@@ -115,7 +115,7 @@ export function alertsApp(s: Services) {
             s.config.PUBLIC_BASE_URL,
           )
           if (body.push_subscription) {
-            await insertSubscription(tx, { networkId: network.id, owner: 'alert', alertId: id }, body.push_subscription, now)
+            await insertSubscription(tx, { networkId: network.id, owner: 'alert', alertId: id }, body.push_subscription, now, s.config.HALTE_PUSH_ALLOWED_HOSTS)
           }
           return true
         })

@@ -14,13 +14,15 @@ function decodedLength(v: string) {
 }
 
 // RFC 8291: p256dh is an uncompressed P-256 point (65 bytes), auth a 16-byte secret.
-// Push services are only ever reached over https.
+// Which endpoints are accepted (public https push services only) depends on the
+// configuration: insertSubscription checks it and answers invalid_push_endpoint.
 export const pushSubscriptionSchema = z
   .object({
     endpoint: z
       .string()
       .max(2048)
-      .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'endpoint: an https URL'),
+      .refine((v) => URL.canParse(v), 'endpoint: a URL')
+      .openapi({ description: 'The push service URL the browser gave: https, a public host, the default port, no credentials.' }),
     expirationTime: z.number().nullable().optional(),
     keys: z.object({ p256dh: base64urlBytes(65, 'p256dh'), auth: base64urlBytes(16, 'auth') }),
   })

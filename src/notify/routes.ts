@@ -37,7 +37,7 @@ export function pushApp(s: Services) {
       method: 'post',
       path: '/v1/partner/push-subscriptions',
       tags: ['push'],
-      summary: "Receive alerts near my place by push (partner)",
+      summary: 'Receive alerts near my place by push (partner); beyond 10 subscriptions the oldest is let go',
       security: bearer,
       request: { body: jsonBody(pushSubscriptionSchema) },
       responses: { 201: created, ...pick(400, 401, 403, 404, 415) },
@@ -47,7 +47,8 @@ export function pushApp(s: Services) {
       const place = who.placeId ? await findPlace(s.sql, who.placeId) : null
       if (!place) throw notFound()
       assertPartnerCanWrite(place)
-      const row = await insertSubscription(s.sql, { networkId: place.network_id, owner: 'place', placeId: place.id, tokenId: who.tokenId }, c.req.valid('json'), s.clock.now())
+      const owner = { networkId: place.network_id, owner: 'place' as const, placeId: place.id, tokenId: who.tokenId }
+      const row = await s.sql.begin((tx) => insertSubscription(tx, owner, c.req.valid('json'), s.clock.now(), s.config.HALTE_PUSH_ALLOWED_HOSTS))
       return c.json(row, 201)
     },
   )
@@ -57,7 +58,7 @@ export function pushApp(s: Services) {
       method: 'post',
       path: '/v1/networks/{slug}/push-subscriptions',
       tags: ['push'],
-      summary: "Receive the network's alerts and escalations by push (operator)",
+      summary: "Receive the network's alerts and escalations by push (operator); beyond 10 per token the oldest is let go",
       security: bearer,
       request: { params: z.object({ slug: slugSchema }), body: jsonBody(pushSubscriptionSchema) },
       responses: { 201: created, ...pick(400, 401, 403, 404, 415) },
@@ -66,7 +67,8 @@ export function pushApp(s: Services) {
       const who = requirePrincipal(c.get('principal'), ['operator'])
       const network = await loadNetwork(s.sql, c.req.valid('param').slug)
       requireNetwork(who, network.id)
-      const row = await insertSubscription(s.sql, { networkId: network.id, owner: 'operator', tokenId: who.tokenId }, c.req.valid('json'), s.clock.now())
+      const owner = { networkId: network.id, owner: 'operator' as const, tokenId: who.tokenId }
+      const row = await s.sql.begin((tx) => insertSubscription(tx, owner, c.req.valid('json'), s.clock.now(), s.config.HALTE_PUSH_ALLOWED_HOSTS))
       return c.json(row, 201)
     },
   )

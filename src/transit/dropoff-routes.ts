@@ -77,7 +77,7 @@ export function dropoffsApp(s: Services) {
           tripEndsAt: run.ends_at,
         })
         if (body.push_subscription) {
-          await insertSubscription(tx, { networkId: network.id, owner: 'dropoff', dropoffId: created.id }, body.push_subscription, at)
+          await insertSubscription(tx, { networkId: network.id, owner: 'dropoff', dropoffId: created.id }, body.push_subscription, at, s.config.HALTE_PUSH_ALLOWED_HOSTS)
         }
         return created
       })

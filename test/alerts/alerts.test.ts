@@ -102,7 +102,7 @@ describe('raising an alert', () => {
       {},
       { location: { lat: 95, lon: 6 } },
       { location: here, message: 'x'.repeat(501) },
-      { location: here, push_subscription: { ...subscription(), endpoint: 'http://push.example.net/x' } },
+      { location: here, push_subscription: { ...subscription(), endpoint: 'not a url' } },
       { location: here, push_subscription: { ...subscription(), keys: { p256dh: 'AAAA', auth: 'AAAA' } } },
       { location: here, extra: 1 },
     ]) {
