@@ -12,6 +12,28 @@ export const servedPointSchema = z
   .object({ lat: servedLatSchema, lon: lonSchema })
   .openapi('ServedLatLon', { example: { lat: 47.7508, lon: 7.3359 } })
 
+// Query strings are text, and z.coerce.number() reads '' and '  ' as 0: `lat=&lon=` would
+// search at 0,0, off the coast of Africa. A number in a query must be written as one.
+const DECIMAL = '[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)'
+const decimalText = new RegExp(`^${DECIMAL}$`)
+
+function queryNumber<T extends z.ZodType<number, number>>(inner: T, example: string, bound: number) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'required / obligatoire' : 'a decimal number / un nombre décimal') })
+    .trim()
+    .regex(decimalText, `a decimal number, e.g. ${example} / un nombre décimal`)
+    .transform(Number)
+    .pipe(inner)
+    .openapi({ type: 'number', minimum: -bound, maximum: bound, example: Number(example) })
+}
+
+export const queryLatSchema = queryNumber(latSchema, '47.7508', 90)
+export const queryServedLatSchema = queryNumber(servedLatSchema, '47.7508', 85)
+export const queryLonSchema = queryNumber(lonSchema, '7.3359', 180)
+
+// `minLon,minLat,maxLon,maxLat`, each written as a number (an empty part is not 0).
+export const bboxText = new RegExp(`^\\s*${DECIMAL}(?:\\s*,\\s*${DECIMAL}){3}\\s*$`)
+
 export const pointSchema = z
   .object({ lat: latSchema, lon: lonSchema })
   .openapi('LatLon', { example: { lat: 47.7508, lon: 7.3359 } })

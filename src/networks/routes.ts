@@ -3,6 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
 import { isUniqueViolation } from '../db/errors.ts'
 import { HalteError } from '../errors.ts'
+import { checkArea } from '../geo/area.ts'
+import type { MultiPolygon } from '../geo/schemas.ts'
 import { parseHours } from '../hours/parse.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
@@ -47,6 +49,7 @@ export function networksApp(s: Services) {
       requirePrincipal(c.get('principal'), ['admin'])
       const body = c.req.valid('json')
       checkDropoffHours(body.dropoff?.hours, body.country_code, body.region_code)
+      await checkAreas(s.sql, body)
       const network = await conflictAware(() => insertNetwork(s.sql, body))
       return c.json(network, 201)
     },
@@ -80,11 +83,18 @@ export function networksApp(s: Services) {
       requireNetwork(who, network.id)
       const patch = c.req.valid('json')
       checkDropoffHours(patch.dropoff?.hours, patch.country_code ?? network.country_code, patch.region_code ?? network.region_code)
+      await checkAreas(s.sql, patch)
       return c.json(await conflictAware(() => updateNetwork(s.sql, network.id, patch, s.clock.now())), 200)
     },
   )
 
   return app
+}
+
+async function checkAreas(sql: Db, n: { area?: MultiPolygon | null; dropoff?: { excluded_zones?: MultiPolygon | null } }) {
+  if (n.area) await checkArea(sql, n.area, 'area')
+  // Excluded zones are spots in the street; only their validity matters.
+  if (n.dropoff?.excluded_zones) await checkArea(sql, n.dropoff.excluded_zones, 'dropoff.excluded_zones')
 }
 
 function checkDropoffHours(hours: string | undefined, countryCode: string, regionCode?: string | null) {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { multiPolygonSchema } from '../geo/schemas.ts'
+import { isCountryCode } from './countries.ts'
 
 const isTimeZone = (tz: string) => {
   try {
@@ -32,6 +33,7 @@ const networkFields = {
   country_code: z
     .string()
     .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2 code')
+    .refine(isCountryCode, 'not an assigned ISO 3166-1 alpha-2 country code (e.g. FR, BE, CA)')
     .transform((v) => v.toUpperCase())
     .openapi({ example: 'FR' }),
   region_code: z.string().trim().min(1).max(100).nullable().optional().openapi({

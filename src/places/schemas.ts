@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { lonSchema, servedLatSchema, servedPointSchema } from '../geo/schemas.ts'
+import { bboxText, lonSchema, queryLonSchema, queryServedLatSchema, servedLatSchema, servedPointSchema } from '../geo/schemas.ts'
 
 export const FEATURES = [
   'lgbti_welcoming',
@@ -119,8 +119,8 @@ const boolParam = z
   .transform((v) => v === 'true' || v === '1')
 
 export const nearestQuerySchema = z.object({
-  lat: z.coerce.number().pipe(servedLatSchema),
-  lon: z.coerce.number().pipe(lonSchema),
+  lat: queryServedLatSchema,
+  lon: queryLonSchema,
   limit: z.coerce.number().int().min(1).max(50).default(5),
   open: boolParam.default(true),
   at: z.iso.datetime({ offset: true }).optional().openapi({ example: '2026-07-14T01:30:00+02:00' }),
@@ -134,6 +134,7 @@ export const nearestQuerySchema = z.object({
 export const bboxQuerySchema = z.object({
   bbox: z
     .string()
+    .regex(bboxText, 'minLon,minLat,maxLon,maxLat: four numbers')
     .transform((v) => v.split(',').map(Number))
     .pipe(z.tuple([lonSchema, servedLatSchema, lonSchema, servedLatSchema]))
     .refine(([minLon, minLat, maxLon, maxLat]) => minLon <= maxLon && minLat <= maxLat, 'minLon,minLat,maxLon,maxLat')

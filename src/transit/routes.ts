@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
 import { HalteError } from '../errors.ts'
-import { latSchema, lonSchema } from '../geo/schemas.ts'
+import { queryLatSchema, queryLonSchema } from '../geo/schemas.ts'
 import { bearer, json, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { loadNetwork } from '../networks/routes.ts'
@@ -89,8 +89,8 @@ export function transitApp(s: Services) {
       request: {
         params: slugParams,
         query: z.object({
-          lat: z.coerce.number().pipe(latSchema),
-          lon: z.coerce.number().pipe(lonSchema),
+          lat: queryLatSchema,
+          lon: queryLonSchema,
           limit: z.coerce.number().int().min(1).max(50).default(10),
         }),
       },
