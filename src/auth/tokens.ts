@@ -168,6 +168,8 @@ export async function listTokens(sql: Db, networkId?: string): Promise<TokenInfo
 
 // Revoking twice keeps the first date. networkId, when given, confines the revocation to
 // that network's tokens, so a network's operator never reaches an admin or a stranger.
+// The push subscriptions the token registered go with it: a lost phone must stop
+// hearing of alerts, and where they are, the moment its token is revoked.
 export async function revokeToken(
   sql: Db,
   id: string,
@@ -175,10 +177,16 @@ export async function revokeToken(
 ): Promise<TokenInfo | null> {
   const scope = opts.networkId === undefined ? sql`true` : sql`network_id = ${opts.networkId}`
   const [row] = await sql<TokenInfoRow[]>`
-    update tokens set revoked_at = coalesce(revoked_at, ${opts.now}),
-                      revoked_by = case when revoked_at is null then ${opts.by ?? null}::uuid else revoked_by end
-    where id = ${id} and ${scope}
-    returning ${infoColumns(sql)}`
+    with revoked as (
+      update tokens set revoked_at = coalesce(revoked_at, ${opts.now}),
+                        revoked_by = case when revoked_at is null then ${opts.by ?? null}::uuid else revoked_by end
+      where id = ${id} and ${scope}
+      returning ${infoColumns(sql)}
+    ), forgotten as (
+      delete from push_subscriptions s using revoked r
+      where s.token_id = r.id and s.owner in ('place', 'operator')
+    )
+    select * from revoked`
   return row ? toInfo(row) : null
 }
 

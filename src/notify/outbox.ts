@@ -43,7 +43,7 @@ export async function enqueuePushToOperators(sql: Db, m: NewMessage, now: Date) 
     insert into outbox (network_id, channel, alert_id, subscription_id, payload, next_attempt_at, created_at)
     select ${m.networkId}, 'push', ${m.alertId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
     from push_subscriptions s
-    join tokens t on t.id = s.token_id and t.revoked_at is null
+    join tokens t on t.id = s.token_id and t.revoked_at is null and (t.expires_at is null or t.expires_at > ${now})
     where s.network_id = ${m.networkId} and s.owner = 'operator'
     returning id`
   return rows.length

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashToken, insertToken } from '../../src/auth/tokens.ts'
+import { enqueuePushToOperators } from '../../src/notify/outbox.ts'
 import { ADMIN_TOKEN, createNetwork, type TestApp, testApp } from '../helpers/app.ts'
 import { runCli } from '../helpers/process.ts'
 
@@ -129,6 +130,35 @@ describe('listing and revoking', () => {
     expect((await revoke(lyon.slug, op.id, op.token)).status).toBe(204)
     expect((await list(lyon.slug, op.token)).status).toBe(401)
     now = START
+  })
+
+  it('revoking a token forgets the push subscriptions it registered', async () => {
+    now = START
+    const op = await issued(lyon.slug, { role: 'operator', label: 'Téléphone perdu' })
+    const kept = await issued(lyon.slug, { role: 'operator', label: 'Poste fixe' })
+    for (const [token, n] of [[op.id, 1], [kept.id, 2]] as const) {
+      await t.db.sql`
+        insert into push_subscriptions (network_id, owner, token_id, endpoint, p256dh, auth, created_at)
+        values (${lyon.id}, 'operator', ${token}, ${`https://push.example/${n}`}, 'k', 'a', ${START})`
+    }
+    expect((await revoke(lyon.slug, op.id)).status).toBe(204)
+    const left = await t.db.sql<{ token_id: string }[]>`select token_id from push_subscriptions where network_id = ${lyon.id}`
+    expect(left.map((r) => r.token_id)).toEqual([kept.id])
+  })
+
+  it("an expired operator token's subscriptions hear of no new alert", async () => {
+    now = START
+    const network = await createNetwork(t)
+    const night = await issued(network.slug, { role: 'operator', label: 'Renfort de nuit', expires_in_days: 1 })
+    const day = await issued(network.slug, { role: 'operator', label: 'CSU' })
+    for (const [token, n] of [[night.id, 1], [day.id, 2]] as const) {
+      await t.db.sql`
+        insert into push_subscriptions (network_id, owner, token_id, endpoint, p256dh, auth, created_at)
+        values (${network.id}, 'operator', ${token}, ${`https://push.example/op-${n}`}, 'k', 'a', ${START})`
+    }
+    const message = { networkId: network.id, alertId: null, payload: { kind: 'test' } }
+    expect(await enqueuePushToOperators(t.db.sql, message, new Date(START.getTime() + 3600_000))).toBe(2)
+    expect(await enqueuePushToOperators(t.db.sql, message, new Date(START.getTime() + 2 * DAY))).toBe(1)
   })
 
   it('the list shows role, label, vehicle, dates and last use, never the secret', async () => {
