@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres'
 import type { Config } from './config.ts'
+import type { PeerAddress } from './http/client.ts'
 import type { Logger } from './logger.ts'
 import type { PushSender, SmsSender } from './notify/ports.ts'
 import type { Signal } from './realtime/signal.ts'
@@ -21,6 +22,8 @@ export interface Services {
   // Outbox senders; absent, messages wait in the outbox for an instance that has them.
   push?: PushSender
   sms?: SmsSender
+  // The socket peer's address, as the runtime knows it (absent: every caller is 'unknown').
+  peerAddress?: PeerAddress
   // Asks the outbox dispatcher to run now rather than at its next tick.
   wakeOutbox?: () => void
 }

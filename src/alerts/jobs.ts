@@ -59,7 +59,10 @@ function escalationText(a: DueRow, now: Date) {
 // holds the location and the message: a guess can be checked against it.
 export const IDEMPOTENCY_WINDOW_S = 24 * 3600
 // Twilio retries a webhook within minutes; the recorded reply names the refuges nearest
-// to the person, so it lives no longer than the shortest retention (one day).
+// to the person, so it lives no longer than the shortest retention (one day). The
+// MessageSid itself stays: a random id of Twilio's that locates no one, and the only
+// defence against a captured, validly signed request replayed later (Twilio signs no
+// timestamp), which would otherwise raise a new alert.
 export const SMS_DEDUP_WINDOW_S = 24 * 3600
 
 // After the network's retention period precise data goes: the location is coarsened to
@@ -80,7 +83,8 @@ export async function eraseExpired(sql: Sql, now: Date): Promise<number> {
     const ids = erased.map((r) => r.id)
     if (ids.length) await eraseAlertTraces(tx, ids)
     await tx`delete from rate_limits where window_start < ${now}::timestamptz - interval '1 day'`
-    await tx`delete from sms_inbound where received_at < ${now}::timestamptz - make_interval(secs => ${SMS_DEDUP_WINDOW_S})`
+    await tx`update sms_inbound set reply = '', network_id = null, alert_id = null
+             where received_at < ${now}::timestamptz - make_interval(secs => ${SMS_DEDUP_WINDOW_S}) and (reply <> '' or alert_id is not null)`
     await tx`delete from alert_idempotency where created_at < ${now}::timestamptz - make_interval(secs => ${IDEMPOTENCY_WINDOW_S})`
     return ids.length
   })
@@ -100,6 +104,6 @@ export async function eraseAlertTraces(tx: Db, ids: string[]) {
   await tx`delete from outbox where alert_id = any(${list}::uuid[])`
   await tx`delete from push_subscriptions where alert_id = any(${list}::uuid[])`
   await tx`update alert_events set note = null, actor_place_id = null where alert_id = any(${list}::uuid[])`
-  await tx`delete from sms_inbound where alert_id = any(${list}::uuid[])`
+  await tx`update sms_inbound set reply = '', network_id = null, alert_id = null where alert_id = any(${list}::uuid[])`
   await tx`delete from alert_idempotency where alert_id = any(${list}::uuid[])`
 }

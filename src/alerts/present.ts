@@ -19,3 +19,20 @@ export function alertView(a: AlertRow, timeZone: string, events?: EventRow[]) {
       : {}),
   }
 }
+
+// What a notified partner sees: enough to help (roughly where, how far from its door,
+// since when, what state), never what the person wrote, their exact point or who else
+// acted. ~100 m is the size of a street block: enough to look out for someone.
+export function partnerAlertView(a: AlertRow, timeZone: string, distanceM: number | null, events: EventRow[]) {
+  const iso = (d: Date | string) => isoInZone(new Date(d), timeZone)
+  const coarse = (v: number) => Math.round(v * 1000) / 1000
+  return {
+    id: a.id,
+    status: a.status,
+    approximate_location: a.lat === null || a.lon === null ? null : { lat: coarse(a.lat), lon: coarse(a.lon) },
+    distance_m: distanceM === null ? null : Math.round(distanceM / 50) * 50,
+    created_at: iso(a.created_at),
+    updated_at: iso(a.updated_at),
+    events: events.map((e) => ({ kind: e.kind, to: e.to_status, at: iso(e.at) })),
+  }
+}

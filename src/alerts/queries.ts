@@ -109,12 +109,13 @@ export async function alertEvents(sql: Db, alertId: string) {
     from alert_events where alert_id = ${alertId} order by id`
 }
 
-export async function networkEventsAfter(sql: Db, networkId: string, after: string | null, limit: number) {
+// Events after a cursor, or with no cursor those since a date (null: all).
+export async function networkEventsAfter(sql: Db, networkId: string, after: string | null, limit: number, since: Date | null = null) {
   return sql<(EventRow & { alert: AlertRow })[]>`
     select e.id::text, e.alert_id, e.kind, e.from_status, e.to_status, e.actor_role, e.actor_place_id, e.note, e.at,
       (select row_to_json(x) from (select ${alertColumns(sql)} from alerts a where a.id = e.alert_id) x) as alert
     from alert_events e
-    where e.network_id = ${networkId} and e.id > ${after ?? '0'}::bigint
+    where e.network_id = ${networkId} and e.id > ${after ?? '0'}::bigint ${since ? sql`and e.at >= ${since}` : sql``}
     order by e.id limit ${limit}`
 }
 
@@ -127,6 +128,13 @@ export async function insertRecipients(sql: Db, alertId: string, places: { id: s
 export async function isRecipient(sql: Db, alertId: string, placeId: string) {
   const [row] = await sql`select 1 from alert_recipients where alert_id = ${alertId} and place_id = ${placeId}`
   return row !== undefined
+}
+
+// How far the alert was from a notified place (null once erased).
+export async function recipientDistance(sql: Db, alertId: string, placeId: string): Promise<number | null> {
+  const [row] = await sql<{ distance_m: number | null }[]>`
+    select distance_m from alert_recipients where alert_id = ${alertId} and place_id = ${placeId}`
+  return row?.distance_m ?? null
 }
 
 export async function auditRead(sql: Db, r: { networkId: string; alertId: string | null; actor: Actor; what: string }, now: Date) {

@@ -5,6 +5,7 @@ import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
 import { HalteError } from '../errors.ts'
 import type { AppEnv } from '../http/env.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
+import { type Limit, overLimit, rateLimited } from '../http/rate-limit.ts'
 import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import { loadNetwork } from '../networks/routes.ts'
@@ -12,9 +13,9 @@ import { slugSchema } from '../networks/schemas.ts'
 import { nearestPlaces } from '../places/nearest.ts'
 import { nearestFeature } from '../places/present.ts'
 import { EMERGENCY } from '../places/schemas.ts'
-import { cursorStream } from '../realtime/sse.ts'
+import { cursorStream, StreamSlots } from '../realtime/sse.ts'
 import type { Services } from '../services.ts'
-import { alertView } from './present.ts'
+import { alertView, partnerAlertView } from './present.ts'
 import {
   type Actor,
   alertEvents,
@@ -26,10 +27,10 @@ import {
   insertSubscription,
   isRecipient,
   listAlerts,
+  recipientDistance,
   networkEventsAfter,
 } from './queries.ts'
-import { checkRate } from './rate.ts'
-import { ALERT_STATUSES, alertCreatedSchema, alertSchema, createAlertSchema, transitionSchema } from './schemas.ts'
+import { ALERT_STATUSES, alertCreatedSchema, alertSchema, createAlertSchema, partnerAlertSchema, transitionSchema } from './schemas.ts'
 import { canonical, seal, sha256Hex, unseal } from './secrets.ts'
 import { registerAlertSettings } from './settings.ts'
 import { createAlert, transition } from './service.ts'
@@ -39,6 +40,10 @@ const idParams = z.object({ id: z.uuid() })
 const accessHeaders = z.object({ 'x-access-token': z.string().max(200).optional() })
 const accessQuery = z.object({ access_token: z.string().max(200).optional() })
 
+// A person who raises alerts again and again from one connection is still answered
+// (see the 429 below); twenty in ten minutes is far beyond a real emergency's retries.
+const ALERTS_PER_CLIENT: Limit = { scope: 'alert', max: 20, windowS: 600 }
+
 export const alertChannel = (networkId: string) => `alerts:${networkId}`
 
 function newAccessToken() {
@@ -46,8 +51,14 @@ function newAccessToken() {
   return `alert_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`
 }
 
+// An operator's console in a few tabs or screens; beyond that, something is wrong.
+const STREAMS_PER_TOKEN = 5
+const STREAM_PAGE = 200
+const STREAM_REPLAY_MS = 24 * 3600_000
+
 export function alertsApp(s: Services) {
   const app = createRouter()
+  const streams = new StreamSlots(STREAMS_PER_TOKEN)
   const afterCommit = async (networkId: string, alertId: string) => {
     s.wakeOutbox?.()
     await s.signal?.publish(alertChannel(networkId), alertId).catch(() => {})
@@ -84,10 +95,30 @@ export function alertsApp(s: Services) {
         }
         return { id: found.alert_id, token: await unseal(key!, found.sealed_token) }
       }
+      const nearestNow = async () =>
+        (
+          await nearestPlaces(s.sql, network, {
+            lat: body.location.lat,
+            lon: body.location.lon,
+            at: now,
+            limit: 3,
+            openOnly: true,
+            features: [],
+            radiusM: network.search_radius_m,
+          })
+        ).map((p) => nearestFeature(p, network.timezone))
       let created = await replay()
       if (created) c.header('Idempotent-Replayed', 'true')
       else {
-        await checkRate(s, `alert-ip:${network.id}:${clientAddress(c)}`, 20, 600, now)
+        const wait = await overLimit(s, c, ALERTS_PER_CLIENT, network.id, now)
+        // Refused, the alert; never the help: the nearest open refuges come with the 429.
+        if (wait !== null) {
+          throw rateLimited(
+            wait,
+            { fr: 'Trop d’alertes en peu de temps depuis cette connexion.', en: 'Too many alerts in a short time from this connection.' },
+            { nearest: await nearestNow() },
+          )
+        }
         const token = newAccessToken()
         const id = crypto.randomUUID()
         // The key is claimed first: a concurrent request with the same key waits on it,
@@ -122,22 +153,14 @@ export function alertsApp(s: Services) {
         created = committed ? { id, token } : (await replay())!
         await afterCommit(network.id, created.id)
       }
-      const nearest = await nearestPlaces(s.sql, network, {
-        lat: body.location.lat,
-        lon: body.location.lon,
-        at: now,
-        limit: 3,
-        openOnly: true,
-        features: [],
-        radiusM: network.search_radius_m,
-      })
+      const nearest = await nearestNow()
       const alert = (await findAlert(s.sql, created.id))!
       return c.json(
         {
           id: created.id,
           status: alert.status,
           access_token: created.token,
-          nearest: nearest.map((p) => nearestFeature(p, network.timezone)),
+          nearest,
           emergency: EMERGENCY,
         },
         201,
@@ -204,7 +227,10 @@ export function alertsApp(s: Services) {
           query: accessQuery,
           body: { required: false, content: { 'application/json': { schema: transitionSchema } } },
         },
-        responses: { 200: json(alertSchema, 'Recorded'), ...pick(400, 401, 403, 404, 409) },
+        responses: {
+          200: json(z.union([alertSchema, partnerAlertSchema]), 'Recorded (a partner gets the partner view)'),
+          ...pick(400, 401, 403, 404, 409),
+        },
       }),
       async (c) => {
         const id = c.req.valid('param').id
@@ -215,11 +241,18 @@ export function alertsApp(s: Services) {
         )
         const body = (c.req.valid('json') as z.infer<typeof transitionSchema> | undefined) ?? {}
         const now = s.clock.now()
-        await s.sql.begin((tx) =>
-          transition(tx, network, id, action, actor, now, { note: body.note ?? null, falseAlarm: body.false_alarm === true }),
-        )
+        await s.sql.begin(async (tx) => {
+          await transition(tx, network, id, action, actor, now, { note: body.note ?? null, falseAlarm: body.false_alarm === true })
+          // Anyone acting on someone else's alert leaves a trace, as a read would.
+          if (actor.role !== 'requester') await auditRead(tx, { networkId: network.id, alertId: id, actor, what: action }, now)
+        })
         await afterCommit(network.id, id)
-        return c.json(alertView((await findAlert(s.sql, id))!, network.timezone, await alertEvents(s.sql, id)), 200)
+        const alert = (await findAlert(s.sql, id))!
+        const events = await alertEvents(s.sql, id)
+        if (actor.role === 'partner') {
+          return c.json(partnerAlertView(alert, network.timezone, await recipientDistance(s.sql, id, actor.placeId!), events), 200)
+        }
+        return c.json(alertView(alert, network.timezone, events), 200)
       },
     )
   }
@@ -276,16 +309,13 @@ export function alertsApp(s: Services) {
       return cursorStream(c, {
         signal: s.signal,
         channel: alertChannel(network.id),
+        slot: { slots: streams, key: actor.tokenId ?? 'admin' },
+        pageSize: STREAM_PAGE,
         read: async (after) => {
-          // The stream waits for the next signal after a read: hand it the whole backlog.
-          const rows = []
-          let cursor = after && /^\d{1,18}$/.test(after) ? after : null
-          for (let page = 0; page < 20; page++) {
-            const got = await networkEventsAfter(s.sql, network.id, cursor, 250)
-            rows.push(...got)
-            if (got.length < 250) break
-            cursor = got[got.length - 1]!.id
-          }
+          // A new stream starts with the last day's events (a shift's worth); older
+          // alerts are in the list. A resumed one gets its backlog page by page.
+          const since = after === null ? new Date(s.clock.now().getTime() - STREAM_REPLAY_MS) : null
+          const rows = await networkEventsAfter(s.sql, network.id, after, STREAM_PAGE, since)
           return rows.map((e) => ({
             id: e.id,
             event: 'alert',
@@ -298,9 +328,4 @@ export function alertsApp(s: Services) {
 
   registerAlertSettings(app, s)
   return app
-}
-
-// Behind the load balancer the client is the first X-Forwarded-For hop.
-export function clientAddress(c: Context<AppEnv>): string {
-  return c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? 'unknown'
 }

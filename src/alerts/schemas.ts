@@ -55,6 +55,18 @@ export const alertSchema = z
   })
   .openapi('Alert')
 
+export const partnerAlertSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(ALERT_STATUSES),
+    approximate_location: z.object({ lat: z.number(), lon: z.number() }).nullable().openapi({ description: 'Rounded to about 100 m' }),
+    distance_m: z.number().nullable().openapi({ description: 'From the partner’s place, rounded to 50 m' }),
+    created_at: z.string(),
+    updated_at: z.string(),
+    events: z.array(z.object({ kind: z.string(), to: z.string(), at: z.string() })),
+  })
+  .openapi('PartnerAlert')
+
 export const alertCreatedSchema = z
   .object({
     id: z.string(),

@@ -69,7 +69,9 @@ export async function notifyPlaces(tx: Db, network: Network, alertId: string, co
     const open = await nearestPlaces(tx, network, { lat, lon, at: now, limit: 1000, openOnly: true, features: [], radiusM: network.alert_radius_m })
     await insertRecipients(tx, alertId, open)
   }
-  const payload = { ...common, audience: 'partner' }
+  // Partners learn roughly where (~100 m, a street block), not the person's exact point.
+  const coarse = (v: number) => Math.round(v * 1000) / 1000
+  const payload = { ...common, audience: 'partner', location: { lat: coarse(lat), lon: coarse(lon), accuracy_m: null } }
   return enqueuePushToRecipients(tx, { networkId: network.id, alertId, payload }, now)
 }
 

@@ -50,10 +50,12 @@ export const refuseBadCharacters: MiddlewareHandler<AppEnv> = async (c, next) =>
   await next()
 }
 
-const BAD = /\u0000/
+// U+0000, spelt out: a regular expression holding a control character reads as a typo.
+const NUL = String.fromCharCode(0)
+const hasNul = (v: string) => v.includes(NUL)
 
 function findBadString(v: unknown, path: string): string | null {
-  if (typeof v === 'string') return BAD.test(v) || !v.isWellFormed() ? path : null
+  if (typeof v === 'string') return hasNul(v) || !v.isWellFormed() ? path : null
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const found = findBadString(v[i], path ? `${path}.${i}` : String(i))
@@ -64,7 +66,7 @@ function findBadString(v: unknown, path: string): string | null {
   if (v && typeof v === 'object') {
     for (const [k, inner] of Object.entries(v)) {
       const here = path ? `${path}.${k}` : k
-      if (BAD.test(k) || !k.isWellFormed()) return here
+      if (hasNul(k) || !k.isWellFormed()) return here
       const found = findBadString(inner, here)
       if (found !== null) return found
     }
@@ -87,5 +89,5 @@ function badCharacter(path: string) {
 // For bodies that must be answered whatever they hold (Twilio's form: the person gets
 // TwiML back), the same characters are dropped instead of refused.
 export function cleanText(v: string): string {
-  return v.replace(/\u0000/g, '').toWellFormed()
+  return v.replaceAll(NUL, '').toWellFormed()
 }

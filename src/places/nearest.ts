@@ -1,5 +1,6 @@
 import { type Db, textArray } from '../db/types.ts'
 import type { opening_hours } from 'opening_hours'
+import { HalteError } from '../errors.ts'
 import { parseHours } from '../hours/parse.ts'
 import { type HoursNetwork, safeIntervals } from './periods.ts'
 import { mercPoint, mercRadiusSql, point } from './queries.ts'
@@ -92,6 +93,42 @@ export async function nearestCandidates(sql: Db, ref: NetworkRef, q: NearestQuer
 
 const EXACT_HORIZON_DAYS = 14
 const MAX_CANDIDATES = 5000
+// Places the library may decide for one search (each ~0.5–1 ms of CPU). Within the
+// accepted range of `at` the periods are materialised and the library only sees places
+// whose window the hourly job has not renewed yet; this bounds what one request can
+// cost if that job falls behind.
+const LIBRARY_BUDGET = 300
+// Hand the event loop back at least this often while deciding places, so one search
+// never holds up the others (or /healthz) for more than a few ms.
+const SLICE_MS = 4
+
+// The instants a search may ask about: from a day back (what was open when something
+// happened last night) to two weeks ahead (planning a night out). The open periods are
+// materialised from 2 days back to 21 ahead, so every accepted instant is answered in
+// the index scan; further out, hours and closures are guesses anyway.
+export const AT_BACK_DAYS = 1
+export const AT_AHEAD_DAYS = 14
+
+export function searchInstant(at: string | undefined, now: Date): Date {
+  if (!at) return now
+  const t = new Date(at)
+  const from = now.getTime() - AT_BACK_DAYS * 86_400_000
+  const to = now.getTime() + AT_AHEAD_DAYS * 86_400_000
+  if (Number.isNaN(t.getTime()) || t.getTime() < from || t.getTime() > to) {
+    throw new HalteError(
+      400,
+      'instant_out_of_range',
+      {
+        fr: `at doit être compris entre ${new Date(from).toISOString()} et ${new Date(to).toISOString()} (de 1 jour avant à 14 jours après maintenant).`,
+        en: `at must be between ${new Date(from).toISOString()} and ${new Date(to).toISOString()} (1 day back to 14 days ahead of now).`,
+      },
+      { errors: [{ path: 'at', message: `between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}` }] },
+    )
+  }
+  return t
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
 export interface NearestQuery {
   lat: number
@@ -118,7 +155,9 @@ export async function searchNearest(sql: Db, ref: NetworkRef, q: NearestQuery) {
   // outside the window), which it may find closed.
   let take = q.limit
   let skip = 0
-  while (found.length < q.limit && skip < MAX_CANDIDATES) {
+  let budget = LIBRARY_BUDGET
+  let sliceStart = Date.now()
+  while (found.length < q.limit && skip < MAX_CANDIDATES && budget > 0) {
     const rows = await nearestCandidates(sql, network ? { id: network.id } : ref, q, take, skip)
     const head = rows[0]
     if (!head) return { network: null, places: [] }
@@ -135,7 +174,17 @@ export async function searchNearest(sql: Db, ref: NetworkRef, q: NearestQuery) {
         beyond ||= row.distance_m > radius * 1.02
         continue
       }
-      const place = row.covered ? fromPeriods(row) : fromLibrary(row, network, q.at, libraries)
+      let place: NearestPlace
+      if (row.covered) place = fromPeriods(row)
+      else {
+        // Out of budget: leave the rest undecided rather than guess "open".
+        if (budget-- <= 0) break
+        if (Date.now() - sliceStart >= SLICE_MS) {
+          await yieldToLoop()
+          sliceStart = Date.now()
+        }
+        place = fromLibrary(row, network, q.at, libraries)
+      }
       if (!q.openOnly || place.open_now) found.push(place)
     }
     // Fewer rows than asked for: the search box is exhausted.

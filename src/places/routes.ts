@@ -6,9 +6,10 @@ import { parseHours } from '../hours/parse.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { loadNetwork, networkNotFound } from '../networks/routes.ts'
+import { enforceLimit, type Limit } from '../http/rate-limit.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
-import { searchNearest } from './nearest.ts'
+import { searchInstant, searchNearest } from './nearest.ts'
 import { isSolar, refreshPlacePeriods } from './periods.ts'
 import { changesOf } from './partner.ts'
 import { nearestFeature, pendingChangeOut, privateFeature, publicFeature } from './present.ts'
@@ -50,6 +51,9 @@ const DECISIONS: Record<'approve' | 'reject' | 'suspend', { from: PlaceStatus[];
   suspend: { from: ['active'], to: 'suspended' },
 }
 
+// A venue applies once; a town hall enrolling its partners imports a file instead.
+const APPLICATIONS_PER_CLIENT: Limit = { scope: 'application', max: 20, windowS: 3600 }
+
 export function placesApp(s: Services) {
   const app = createRouter()
 
@@ -70,6 +74,10 @@ export function placesApp(s: Services) {
     }),
     async (c) => {
       const network = await loadNetwork(s.sql, c.req.valid('param').slug)
+      await enforceLimit(s, c, APPLICATIONS_PER_CLIENT, network.id, s.clock.now(), {
+        fr: 'Trop de candidatures en peu de temps depuis cette connexion.',
+        en: 'Too many applications in a short time from this connection.',
+      })
       const body = c.req.valid('json')
       const { warnings } = parseHours(body.opening_hours, {
         countryCode: network.country_code,
@@ -113,7 +121,7 @@ export function placesApp(s: Services) {
     async (c) => {
       const slug = c.req.valid('param').slug
       const q = c.req.valid('query')
-      const at = q.at ? new Date(q.at) : s.clock.now()
+      const at = searchInstant(q.at, s.clock.now())
       // The network is read by the search itself: one round trip for the whole answer.
       const { network, places } = await searchNearest(s.sql, { slug }, {
         lat: q.lat,

@@ -166,7 +166,7 @@ export const placeFeatureSchema = z
   .openapi('PlaceFeature')
 
 export const emergencySchema = z.object({ police: z.literal('17'), eu: z.literal('112'), sms: z.literal('114') })
-export const EMERGENCY = { police: '17', eu: '112', sms: '114' } as const
+export { EMERGENCY } from '../emergency.ts'
 
 export const featureCollectionSchema = z
   .object({

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
+import { HalteError } from '../errors.ts'
 import type { Signal } from './signal.ts'
 
 // A Server-Sent Events stream that resumes from a cursor. Events come from the
@@ -21,13 +22,60 @@ export interface CursorStreamOptions {
   // Ends the stream after this long (clients reconnect with Last-Event-ID); bounds
   // how long a revoked token keeps a stream open.
   maxMs?: number
+  // A read that returns this many events (a page) is followed by another at once
+  // rather than at the next wake-up: the backlog flows page by page, never all in memory.
+  pageSize?: number
+  // Open streams per holder (a token): taken before the stream starts, given back at its end.
+  slot?: { slots: StreamSlots; key: string }
 }
+
+// Counts open streams per key in this process. A stream holds a connection, a
+// subscription and a read per wake-up: one token opening thousands would starve searches.
+export class StreamSlots {
+  private open = new Map<string, number>()
+  constructor(readonly max: number) {}
+
+  take(key: string): boolean {
+    const n = this.open.get(key) ?? 0
+    if (n >= this.max) return false
+    this.open.set(key, n + 1)
+    return true
+  }
+
+  release(key: string): void {
+    const n = (this.open.get(key) ?? 1) - 1
+    if (n <= 0) this.open.delete(key)
+    else this.open.set(key, n)
+  }
+}
+
+// Cursors are event ids: positive integers that fit a bigint.
+const CURSOR = /^\d{1,18}$/
 
 export function cursorStream(c: Context, o: CursorStreamOptions): Response {
   const heartbeatMs = o.heartbeatMs ?? 15_000
   const pollMs = o.pollMs ?? (o.signal ? 10_000 : 2_000)
   const maxMs = o.maxMs ?? 15 * 60_000
   let cursor = c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? null
+  if (cursor === '') cursor = null
+  if (cursor !== null && !CURSOR.test(cursor)) {
+    throw new HalteError(400, 'validation_failed', {
+      fr: 'Last-Event-ID doit être l’identifiant (un nombre) du dernier événement reçu.',
+      en: 'Last-Event-ID must be the id (a number) of the last event received.',
+    }, { errors: [{ path: 'Last-Event-ID', message: 'a positive integer' }] })
+  }
+  const slot = o.slot
+  if (slot && !slot.slots.take(slot.key)) {
+    throw new HalteError(
+      429,
+      'too_many_streams',
+      {
+        fr: `Ce jeton a déjà ${slot.slots.max} flux ouverts ; fermez-en un avant d’en ouvrir un autre.`,
+        en: `This token already has ${slot.slots.max} open streams; close one before opening another.`,
+      },
+      { headers: { 'Retry-After': '30' } },
+    )
+  }
   // Workers' dev server compresses by default, which buffers a stream.
   c.header('Content-Encoding', 'Identity')
   c.header('Cache-Control', 'no-store')
@@ -52,11 +100,14 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
         if (dirty) {
           dirty = false
           lastRead = Date.now()
-          for (const e of await o.read(cursor)) {
+          const events = await o.read(cursor)
+          for (const e of events) {
+            // Awaited: a client that stops reading holds this loop, not our memory.
             await stream.writeSSE({ id: e.id, event: e.event, data: JSON.stringify(e.data) })
             cursor = e.id
             lastWrite = Date.now()
           }
+          if (o.pageSize !== undefined && events.length >= o.pageSize) dirty = true
         }
         const waitMs = Math.max(0, Math.min(pollMs, heartbeatMs - (Date.now() - lastWrite)))
         const timedOut = await new Promise<boolean>((resolve) => {
@@ -79,6 +130,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
         }
       }
     } finally {
+      if (slot) slot.slots.release(slot.key)
       await unsubscribe?.()
     }
   })

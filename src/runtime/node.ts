@@ -80,6 +80,10 @@ export function notifySenders(config: Config) {
   return { push, sms }
 }
 
+// @hono/node-server hands each request its Node socket as c.env.incoming.
+export const nodePeerAddress = (c: { env: unknown }) =>
+  (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress
+
 // `npm start`: open the database, apply pending migrations, serve.
 export async function startNode(env: Record<string, string | undefined> = process.env): Promise<Running> {
   const config = loadConfig(env)
@@ -94,7 +98,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const signal = db.kind === 'embedded' ? localSignal() : pgSignal(db.sql)
   const senders = notifySenders(config)
   const outbox = outboxRunner({ sql: db.sql, clock: systemClock, log, ...senders })
-  const app = createApp({ sql: db.sql, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake })
+  const app = createApp({ sql: db.sql, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress })
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s))
   })

@@ -39,7 +39,9 @@ function connectEnv(env: Env) {
 export default {
   async fetch(request: Request, env: Env, ctx: Ctx): Promise<Response> {
     const { config, sql, logger } = connectEnv(env)
-    const app = createApp({ sql, clock: systemClock, logger, config })
+    // Cloudflare sets CF-Connecting-IP at its edge, overwriting what a client sent.
+    const peerAddress = (c: { req: { header(name: string): string | undefined } }) => c.req.header('cf-connecting-ip')
+    const app = createApp({ sql, clock: systemClock, logger, config, peerAddress })
     const response = await app.fetch(request)
     ctx.waitUntil(sql.end({ timeout: 1 }).catch(() => {}))
     return response

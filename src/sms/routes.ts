@@ -6,6 +6,7 @@ import { hitRateLimit } from '../alerts/queries.ts'
 import { hashSecrets, phoneHashes, sha256Hex } from '../alerts/secrets.ts'
 import { createAlert, locateAlert } from '../alerts/service.ts'
 import { HalteError } from '../errors.ts'
+import { cleanText } from '../http/input.ts'
 import { pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
@@ -14,6 +15,9 @@ import type { Services } from '../services.ts'
 import { type Located, locateByName, parseLocation } from './locate.ts'
 import { findInbound, networkIdBySmsNumber, recentAlertOf, recordInbound, rekeyPhone, setOptOut } from './queries.ts'
 import { askLocationReply, optInReply, optOutReply, refugesReply, slowDownReply, unknownNumberReply } from './reply.ts'
+
+const invalidSignature = () =>
+  new HalteError(403, 'invalid_signature', { fr: 'Signature Twilio absente ou invalide.', en: 'Missing or invalid Twilio signature.' })
 
 export const TWILIO_SMS_PATH = '/webhooks/twilio/sms'
 const STOP = /^\s*(stop|stopall|arr[eê]t|arreter|arrêter|unsubscribe|cancel|end|quit)\s*[.!]?\s*$/i
@@ -33,6 +37,18 @@ const twiml = (text: string | null) => {
 export function smsApp(s: Services) {
   const app = createRouter()
 
+  // Twilio signs the URL and the form's fields, so the form must be read to check the
+  // signature; what can be refused before reading it is: no token configured, no
+  // signature, or one that is not an HMAC-SHA1 in base64 (28 characters). The body limit
+  // (64 KB) has already applied by then.
+  app.use(TWILIO_SMS_PATH, async (c, next) => {
+    const signature = c.req.header('x-twilio-signature')
+    if (!s.config.TWILIO_AUTH_TOKEN || !s.config.PUBLIC_BASE_URL || !signature || !/^[A-Za-z0-9+/]{27}=$/.test(signature)) {
+      throw invalidSignature()
+    }
+    await next()
+  })
+
   app.openapi(
     createRoute({
       method: 'post',
@@ -46,17 +62,16 @@ export function smsApp(s: Services) {
       responses: { 200: { description: 'TwiML', content: { 'text/xml': { schema: z.string() } } }, ...pick(400, 403) },
     }),
     async (c) => {
-      const form = c.req.valid('form')
+      const signed = c.req.valid('form')
       const signature = c.req.valid('header')['x-twilio-signature']
       const token = s.config.TWILIO_AUTH_TOKEN
       const base = s.config.PUBLIC_BASE_URL
       // Behind proxies c.req.url is not what Twilio signed: the configured public URL is.
-      if (!token || !base || !signature || !validateRequest(token, signature, `${base.replace(/\/$/, '')}${TWILIO_SMS_PATH}`, form)) {
-        throw new HalteError(403, 'invalid_signature', {
-          fr: 'Signature Twilio absente ou invalide.',
-          en: 'Missing or invalid Twilio signature.',
-        })
+      if (!token || !base || !signature || !validateRequest(token, signature, `${base.replace(/\/$/, '')}${TWILIO_SMS_PATH}`, signed)) {
+        throw invalidSignature()
       }
+      // The signature covers what was sent; what is stored must be storable text.
+      const form = Object.fromEntries(Object.entries(signed).map(([k, v]) => [k, cleanText(v)]))
       const sid = form.MessageSid ?? form.SmsSid
       const from = form.From
       if (!sid || !from || !form.To) {

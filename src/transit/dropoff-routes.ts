@@ -3,6 +3,7 @@ import { hashToken, secretsEqual } from '../auth/tokens.ts'
 import { HalteError, notFound } from '../errors.ts'
 import { json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
+import { enforceLimit, type Limit } from '../http/rate-limit.ts'
 import { loadNetwork } from '../networks/routes.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
@@ -15,6 +16,9 @@ import { checkHours, checkRoute, place, refusal, tripNotRunning, unknownTrip } f
 import { dropoffCreatedSchema, dropoffRequestSchema, dropoffSchema } from './schemas.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import { insertSubscription } from '../alerts/queries.ts'
+
+// A rider asks once or twice a trip (again after a refusal); ten in ten minutes is no rider.
+const DROPOFFS_PER_CLIENT: Limit = { scope: 'dropoff', max: 10, windowS: 600 }
 
 export function dropoffsApp(s: Services) {
   const app = createRouter()
@@ -32,6 +36,10 @@ export function dropoffsApp(s: Services) {
       const network = await loadNetwork(s.sql, c.req.valid('param').slug)
       // Refusals speak the network's language unless the rider's browser says otherwise.
       if (!c.req.header('accept-language')) c.set('lang', network.locale === 'en' ? 'en' : 'fr')
+      await enforceLimit(s, c, DROPOFFS_PER_CLIENT, network.id, s.clock.now(), {
+        fr: 'Trop de demandes de descente en peu de temps depuis cette connexion.',
+        en: 'Too many drop-off requests in a short time from this connection.',
+      })
       const body = c.req.valid('json')
       const at = body.at ? new Date(body.at) : s.clock.now()
       let tripId = body.trip_id

@@ -4,6 +4,7 @@ import { type Config, loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
 import { localSignal } from '../../src/realtime/signal.ts'
 import { connect, EMBEDDED_POOL } from '../../src/runtime/database.ts'
+import { nodePeerAddress } from '../../src/runtime/node.ts'
 import type { Clock } from '../../src/services.ts'
 import { type TestDb, testDatabase } from './db.ts'
 import { tcpProxy } from './proxy.ts'
@@ -16,7 +17,8 @@ export interface TestApp {
   db: TestDb
   config: Config
   logs: Record<string, unknown>[]
-  request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>
+  // `peer`: the socket address the request comes from, as @hono/node-server would give it.
+  request(path: string, init?: RequestInit & { token?: string; json?: unknown; peer?: string }): Promise<Response>
   close(): Promise<void>
 }
 
@@ -50,7 +52,7 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp | Prox
   const config = loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'debug', HALTE_HASH_SECRET: TEST_HASH_SECRET, ...opts.env })
   const logs: Record<string, unknown>[] = []
   const logger = createLogger('debug', (line) => logs.push(JSON.parse(line)))
-  const app = createApp({ sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: localSignal() })
+  const app = createApp({ sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: localSignal(), peerAddress: nodePeerAddress })
   return {
     db,
     sql,
@@ -58,12 +60,16 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp | Prox
     config,
     logs,
     request(path, init = {}) {
-      const { token, json, ...rest } = init
+      const { token, json, peer, ...rest } = init
       const headers = new Headers(rest.headers)
       if (token) headers.set('authorization', `Bearer ${token}`)
       if (json !== undefined) headers.set('content-type', 'application/json')
       return Promise.resolve(
-        app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) }),
+        app.request(
+          path,
+          { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) },
+          peer ? { incoming: { socket: { remoteAddress: peer } } } : undefined,
+        ),
       )
     },
     async close() {

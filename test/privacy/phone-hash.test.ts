@@ -40,9 +40,9 @@ function appWith(secrets: Record<string, string>): Pick<TestApp, 'request'> {
   }
 }
 
-async function sms(app: Pick<TestApp, 'request'>, from: string, body: string) {
-  sid++
-  const params = { MessageSid: `SM${String(sid).padStart(32, '0')}`, AccountSid: `AC${'0'.repeat(32)}`, From: from, To: NUMBER, Body: body }
+async function sms(app: Pick<TestApp, 'request'>, from: string, body: string, replaySid?: number) {
+  if (replaySid === undefined) sid++
+  const params = { MessageSid: `SM${String(replaySid ?? sid).padStart(32, '0')}`, AccountSid: `AC${'0'.repeat(32)}`, From: from, To: NUMBER, Body: body }
   const signature = twilio.getExpectedTwilioSignature(AUTH, `${BASE}/webhooks/twilio/sms`, params)
   const res = await app.request('/webhooks/twilio/sms', {
     method: 'POST',
@@ -138,7 +138,7 @@ describe('purges', () => {
     await sms(app, '+33655555555', 'bonjour')
     const count = async () => {
       const [row] = await db.sql<{ keys: number; inbound: number; optouts: number }[]>`
-        select (select count(*)::int from alert_idempotency) as keys, (select count(*)::int from sms_inbound) as inbound,
+        select (select count(*)::int from alert_idempotency) as keys, (select count(*)::int from sms_inbound where reply <> '' or alert_id is not null) as inbound,
           (select count(*)::int from sms_optouts) as optouts`
       return row!
     }
@@ -155,6 +155,12 @@ describe('purges', () => {
     expect(await count()).toEqual({ keys: 0, inbound: 0, optouts: before.optouts })
     const [alert] = await db.sql`select erased_at, location is not null as located from alerts where id = ${id}`
     expect(alert).toEqual({ erased_at: null, located: true })
+    // The same signed SMS replayed after the window raises nothing: its MessageSid is
+    // still known, though nothing it said or caused is.
+    const alerts = async () => ((await db.sql`select count(*)::int as n from alerts`) as unknown as [{ n: number }])[0].n
+    const alertsBefore = await alerts()
+    await sms(app, '+33655555555', 'bonjour', sid)
+    expect(await alerts()).toBe(alertsBefore)
     // Past the retention, opt-outs still stand: a STOP is honoured until START.
     now = new Date(now.getTime() + 20 * 86_400_000)
     await eraseExpired(db.sql, now)

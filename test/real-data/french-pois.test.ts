@@ -61,11 +61,14 @@ const key = (name: string, lat: number, lon: number) => `${name}|${lat.toFixed(5
 let t: TestApp
 let rows: Row[]
 const DAY = 86_400_000
+// Searches accept instants from a day back to two weeks ahead of the service's now:
+// each clock below sets it.
+let serviceNow = new Date()
 
 beforeAll(async () => {
   if (!present) return
   rows = parse(readFileSync(FILE, 'utf8'), { columns: true, bom: true }) as Row[]
-  t = await testApp()
+  t = await testApp({ clock: { now: () => serviceNow } })
   await createNetwork(t, { slug: 'france', search_radius_m: 50000 })
 })
 afterAll(() => t?.close())
@@ -99,6 +102,7 @@ describe.skipIf(!present)('real French places: import and open-now against the l
     for (const path of ['materialised periods', 'direct evaluation'] as const) {
       it(`around ${clock.now.slice(0, 10)}, ${path}: open_now, open_until and next_open are the library's`, async () => {
         const now = new Date(clock.now)
+        serviceNow = now
         // The direct path: materialise far away from the instants asked.
         const materialiseAt = path === 'materialised periods' ? now : new Date(now.getTime() - 60 * DAY)
         await refreshDuePeriods(t.db.sql, materialiseAt, { force: true })
