@@ -27,6 +27,8 @@ export interface CursorStreamOptions {
   pageSize?: number
   // Open streams per holder (a token): taken before the stream starts, given back at its end.
   slot?: { slots: StreamSlots; key: string }
+  // What a cursor looks like; anything else is a 400 before the stream starts.
+  cursor?: RegExp
 }
 
 // Counts open streams per key in this process. A stream holds a connection, a
@@ -49,8 +51,8 @@ export class StreamSlots {
   }
 }
 
-// Cursors are event ids: positive integers that fit a bigint.
-const CURSOR = /^\d{1,18}$/
+// Cursors are event ids by default: positive integers that fit a bigint.
+const EVENT_ID = /^\d{1,18}$/
 
 export function cursorStream(c: Context, o: CursorStreamOptions): Response {
   const heartbeatMs = o.heartbeatMs ?? 15_000
@@ -58,7 +60,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
   const maxMs = o.maxMs ?? 15 * 60_000
   let cursor = c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? null
   if (cursor === '') cursor = null
-  if (cursor !== null && !CURSOR.test(cursor)) {
+  if (cursor !== null && !(o.cursor ?? EVENT_ID).test(cursor)) {
     throw new HalteError(400, 'validation_failed', {
       fr: 'Last-Event-ID doit être l’identifiant (un nombre) du dernier événement reçu.',
       en: 'Last-Event-ID must be the id (a number) of the last event received.',

@@ -6,7 +6,7 @@ import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import type { Network } from '../networks/schemas.ts'
-import { cursorStream } from '../realtime/sse.ts'
+import { cursorStream, StreamSlots } from '../realtime/sse.ts'
 import type { Services } from '../services.ts'
 import {
   changesAfter,
@@ -48,8 +48,12 @@ const feedItem = (d: DropoffRow, network: Network, busAlong: number | null) => (
   ahead_m: busAlong === null ? null : Math.round(d.distance_along_m - busAlong),
 })
 
+// A cab has one screen; the spare places cover a reconnect racing its old stream's end.
+const STREAMS_PER_DRIVER = 3
+
 export function driverApp(s: Services) {
   const app = createRouter()
+  const streams = new StreamSlots(STREAMS_PER_DRIVER)
 
   app.openapi(
     createRoute({
@@ -139,6 +143,9 @@ export function driverApp(s: Services) {
         channel: vehicleChannel(d.network.id, d.vehicle),
         // Thousands of buses hold a stream each: with a signal, the safety poll can be rare.
         pollMs: s.signal ? 30_000 : undefined,
+        // "<trip_id>:<event id>", as read() below writes them.
+        cursor: /^[^\r\n]{1,200}:\d{1,18}$/,
+        slot: { slots: streams, key: c.get('principal')?.tokenId ?? 'admin' },
         // Trip-change corner: the cursor is per trip, so a new trip starts from its snapshot.
         read: async (after) => {
           const v = await findVehicle(s.sql, d.network.id, d.vehicle)

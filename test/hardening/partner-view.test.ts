@@ -107,3 +107,23 @@ describe('operator streams', () => {
     expect(all.length).toBe(n + 1)
   })
 })
+
+describe('driver streams', () => {
+  it('refuse a malformed cursor with a 400, and are capped per token', async () => {
+    const driver = await createToken(t, 'besancon', { role: 'driver', label: 'Bus 12', vehicle: '12' })
+    for (const bad of ['abc', 'TR1:x', 'TR1:', ':12', 'TR1:1e3']) {
+      const res = await t.request('/v1/driver/feed', { token: driver, headers: { 'Last-Event-ID': bad } })
+      expect(res.status, bad).toBe(400)
+    }
+    const open: Response[] = []
+    for (let i = 0; i < 3; i++) {
+      const res = await t.request('/v1/driver/feed', { token: driver, headers: { 'Last-Event-ID': 'TR1:7' } })
+      expect(res.status).toBe(200)
+      open.push(res)
+    }
+    const fourth = await t.request('/v1/driver/feed', { token: driver })
+    expect(fourth.status).toBe(429)
+    expect(((await fourth.json()) as { code: string }).code).toBe('too_many_streams')
+    await Promise.all(open.map((r) => r.body!.cancel()))
+  })
+})

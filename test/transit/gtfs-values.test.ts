@@ -91,7 +91,7 @@ describe('GTFS values checked before the database', () => {
 
   it('names the line of a duplicate key, without the internal feed id', async () => {
     const f = baseFeed()
-    f['stop_times.txt'] += 'TR1b,S3,3,22:12:00,22:12:00\n'
+    f['stop_times.txt'] = `${f['stop_times.txt']}TR1b,S3,3,22:12:00,22:12:00\n`
     const lines = f['stop_times.txt'].trim().split('\n').length
     const { problem } = await refused(f)
     expect(problem.errors[0]).toEqual({ path: `stop_times.txt:${lines}`, message: 'duplicate trip_id, stop_sequence = "TR1b", "3" / doublon' })
