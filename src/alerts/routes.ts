@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { operatorOf } from '../auth/guards.ts'
 import type { Context } from 'hono'
 import type { Principal } from '../auth/principal.ts'
 import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
@@ -8,7 +9,7 @@ import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { type Limit, overLimit, rateLimited } from '../http/rate-limit.ts'
 import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
-import { loadNetwork } from '../networks/routes.ts'
+import { loadNetwork } from '../networks/load.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import { nearestPlaces } from '../places/nearest.ts'
 import { nearestFeature } from '../places/present.ts'
@@ -257,13 +258,6 @@ export function alertsApp(s: Services) {
     )
   }
 
-  const operatorOf = async (c: Context<AppEnv>, slug: string) => {
-    const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-    const network = await loadNetwork(s.sql, slug)
-    requireNetwork(who, network.id)
-    return { network, actor: { role: who.role, tokenId: who.tokenId, placeId: null } as Actor }
-  }
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -285,7 +279,7 @@ export function alertsApp(s: Services) {
       responses: { 200: json(z.object({ alerts: z.array(alertSchema) }), 'Alerts'), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const { network, actor } = await operatorOf(c, c.req.valid('param').slug)
+      const { network, actor } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       const { status, limit } = c.req.valid('query')
       const rows = await listAlerts(s.sql, network.id, status, limit)
       await auditRead(s.sql, { networkId: network.id, alertId: null, actor, what: `list:${status.join(',')}` }, s.clock.now())
@@ -304,7 +298,7 @@ export function alertsApp(s: Services) {
       responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 404) },
     }),
     async (c) => {
-      const { network, actor } = await operatorOf(c, c.req.valid('param').slug)
+      const { network, actor } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       await auditRead(s.sql, { networkId: network.id, alertId: null, actor, what: 'stream' }, s.clock.now())
       return cursorStream(c, {
         signal: s.signal,

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { operatorOf } from '../auth/guards.ts'
+import type { requirePrincipal } from '../auth/principal.ts'
 import type { AppEnv } from '../http/env.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
-import { loadNetwork } from '../networks/routes.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
 
@@ -22,10 +22,7 @@ export function registerAlertSettings(app: OpenAPIHono<AppEnv>, s: Services) {
     return row!
   }
   const operatorNetwork = async (p: Parameters<typeof requirePrincipal>[0], slug: string) => {
-    const who = requirePrincipal(p, ['admin', 'operator'])
-    const network = await loadNetwork(s.sql, slug)
-    requireNetwork(who, network.id)
-    return network
+    return (await operatorOf(s, p, slug)).network
   }
 
   app.openapi(

@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { operatorOf } from './guards.ts'
 import { notFound } from '../errors.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
-import { loadNetwork } from '../networks/routes.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
-import { requireNetwork, requirePrincipal } from './principal.ts'
 import { tokenCreatedSchema, tokenListSchema, tokenRequestSchema } from './schemas.ts'
 import { grantedExpiry, insertToken, listTokens, revokeToken } from './tokens.ts'
 
@@ -28,9 +27,7 @@ export function tokensApp(s: Services) {
       responses: { 201: json(tokenCreatedSchema, 'Created; the token is shown once'), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
+      const { who, network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       const body = c.req.valid('json')
       const now = s.clock.now()
       const asked = body.expires_at
@@ -71,9 +68,7 @@ export function tokensApp(s: Services) {
       responses: { 200: json(tokenListSchema, 'Oldest first'), ...pick(401, 403, 404) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
+      const { network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       return c.json({ tokens: await listTokens(s.sql, network.id) }, 200)
     },
   )
@@ -89,10 +84,8 @@ export function tokensApp(s: Services) {
       responses: { 204: { description: 'Revoked (or already was)' }, ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
       const { slug, id } = c.req.valid('param')
-      const network = await loadNetwork(s.sql, slug)
-      requireNetwork(who, network.id)
+      const { who, network } = await operatorOf(s, c.get('principal'), slug)
       const revoked = await revokeToken(s.sql, id, { networkId: network.id, now: s.clock.now(), by: who.tokenId })
       if (!revoked) throw notFound({ fr: 'Aucun jeton de ce réseau ne porte cet id.', en: 'No token of this network has this id.' })
       return c.body(null, 204)

@@ -1,6 +1,7 @@
 import type { Db } from '../db/types.ts'
+import { operatorOf } from '../auth/guards.ts'
 import { createRoute, z } from '@hono/zod-openapi'
-import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { requirePrincipal } from '../auth/principal.ts'
 import { isUniqueViolation } from '../db/errors.ts'
 import { HalteError } from '../errors.ts'
 import { checkArea } from '../geo/area.ts'
@@ -9,26 +10,14 @@ import { parseHours } from '../hours/parse.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import type { Services } from '../services.ts'
-import { findNetworkBySlug, insertNetwork, updateNetwork } from './queries.ts'
+import { loadNetwork } from './load.ts'
+import { insertNetwork, updateNetwork } from './queries.ts'
 import {
   createNetworkSchema,
-  type Network,
   networkSchema,
   patchNetworkSchema,
   slugSchema,
 } from './schemas.ts'
-
-export async function loadNetwork(sql: Db, slug: string): Promise<Network> {
-  const network = await findNetworkBySlug(sql, slug)
-  if (!network) throw networkNotFound(slug)
-  return network
-}
-
-export const networkNotFound = (slug: string) =>
-  new HalteError(404, 'network_not_found', {
-    fr: `Aucun réseau « ${slug} ».`,
-    en: `No network "${slug}".`,
-  })
 
 const slugParams = z.object({ slug: slugSchema })
 
@@ -78,9 +67,7 @@ export function networksApp(s: Services) {
       responses: { 200: json(networkSchema, 'Updated'), ...pick(400, 401, 403, 404, 409, 415) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
+      const { network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       const patch = c.req.valid('json')
       checkDropoffHours(patch.dropoff?.hours, patch.country_code ?? network.country_code, patch.region_code ?? network.region_code)
       await checkAreas(s.sql, patch)

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { operatorOf } from '../auth/guards.ts'
+import { requirePrincipal } from '../auth/principal.ts'
 import { insertSubscription } from '../alerts/queries.ts'
 import { pushSubscriptionSchema } from '../alerts/schemas.ts'
 import { HalteError, notFound } from '../errors.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
-import { loadNetwork } from '../networks/routes.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import { assertPartnerCanWrite } from '../places/partner.ts'
 import { findPlace } from '../places/queries.ts'
@@ -64,9 +64,7 @@ export function pushApp(s: Services) {
       responses: { 201: created, ...pick(400, 401, 403, 404, 415) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
+      const { who, network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug, ['operator'])
       const owner = { networkId: network.id, owner: 'operator' as const, tokenId: who.tokenId }
       const row = await s.sql.begin((tx) => insertSubscription(tx, owner, c.req.valid('json'), s.clock.now(), s.config.HALTE_PUSH_ALLOWED_HOSTS))
       return c.json(row, 201)

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { operatorOf } from '../auth/guards.ts'
 import { insertToken } from '../auth/tokens.ts'
 import { HalteError, notFound } from '../errors.ts'
 import { parseHours } from '../hours/parse.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
-import { loadNetwork, networkNotFound } from '../networks/routes.ts'
+import { loadNetwork, networkNotFound } from '../networks/load.ts'
 import { enforceLimit, type Limit } from '../http/rate-limit.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
@@ -201,10 +201,8 @@ export function placesApp(s: Services) {
         responses: { 200: json(placeFeatureSchema, 'Decision recorded'), ...pick(401, 403, 404, 409) },
       }),
       async (c) => {
-        const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
         const { slug, id } = c.req.valid('param')
-        const network = await loadNetwork(s.sql, slug)
-        requireNetwork(who, network.id)
+        const { who, network } = await operatorOf(s, c.get('principal'), slug)
         const place = await findPlace(s.sql, id)
         if (!place || place.network_id !== network.id) throw notFound()
         const rule = DECISIONS[decision]
@@ -245,9 +243,7 @@ export function placesApp(s: Services) {
       responses: { 200: json(featureCollectionSchema, 'Places'), ...pick(401, 403, 404) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
+      const { network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       const { status, limit } = c.req.valid('query')
       const rows = await listPlacesByStatus(s.sql, network.id, status, limit)
       const pending = await pendingChangesOf(s.sql, rows.map((r) => r.id))
@@ -277,9 +273,7 @@ export function placesApp(s: Services) {
       responses: { 200: json(featureCollectionSchema, 'Places with a change to decide'), ...pick(401, 403, 404) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
+      const { network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       const rows = await placesWithPendingChanges(s.sql, network.id, c.req.valid('query').limit)
       return c.json(
         {
@@ -309,10 +303,8 @@ export function placesApp(s: Services) {
         responses: { 200: json(placeFeatureSchema, 'Decision recorded'), ...pick(401, 403, 404, 409) },
       }),
       async (c) => {
-        const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
         const { slug, id } = c.req.valid('param')
-        const network = await loadNetwork(s.sql, slug)
-        requireNetwork(who, network.id)
+        const { who, network } = await operatorOf(s, c.get('principal'), slug)
         const body = (c.req.valid('json') as { reason?: string; change_id?: string } | undefined) ?? {}
         const now = s.clock.now()
         await s.sql.begin(async (tx) => {
@@ -362,9 +354,7 @@ export function placesApp(s: Services) {
       responses: { 200: json(featureCollectionSchema, 'Places due for training'), ...pick(401, 403, 404) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
+      const { network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       const rows = await placesDueForTraining(s.sql, network.id, network.training_valid_months, s.clock.now())
       return c.json(
         {

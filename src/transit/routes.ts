@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { operatorOf } from '../auth/guards.ts'
 import { HalteError } from '../errors.ts'
 import { queryLatSchema, queryLonSchema } from '../geo/schemas.ts'
 import { bearer, json, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
-import { loadNetwork } from '../networks/routes.ts'
+import { loadNetwork } from '../networks/load.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
 import { importGtfs } from './gtfs/import.ts'
@@ -42,9 +42,7 @@ export function transitApp(s: Services) {
       responses: { 200: json(importReportSchema, 'Imported'), ...pick(400, 401, 403, 404, 413, 415) },
     }),
     async (c) => {
-      const who = requirePrincipal(c.get('principal'), ['admin', 'operator'])
-      const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      requireNetwork(who, network.id)
+      const { network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
       const type = c.req.header('content-type') ?? ''
       if (!/^application\/(zip|x-zip-compressed|octet-stream)\b/i.test(type)) {
         throw new HalteError(415, 'unsupported_media_type', {
