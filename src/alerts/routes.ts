@@ -1,4 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { afterCommit } from '../realtime/after-commit.ts'
+import { alertChannel, announceAlert } from './channel.ts'
 import { operatorOf } from '../auth/guards.ts'
 import type { Context } from 'hono'
 import type { Principal } from '../auth/principal.ts'
@@ -45,7 +47,6 @@ const accessQuery = z.object({ access_token: z.string().max(200).optional() })
 // (see the 429 below); twenty in ten minutes is far beyond a real emergency's retries.
 const ALERTS_PER_CLIENT: Limit = { scope: 'alert', max: 20, windowS: 600 }
 
-export const alertChannel = (networkId: string) => `alerts:${networkId}`
 
 function newAccessToken() {
   const bytes = crypto.getRandomValues(new Uint8Array(32))
@@ -60,10 +61,6 @@ const STREAM_REPLAY_MS = 24 * 3600_000
 export function alertsApp(s: Services) {
   const app = createRouter()
   const streams = new StreamSlots(STREAMS_PER_TOKEN)
-  const afterCommit = async (networkId: string, alertId: string) => {
-    s.wakeOutbox?.()
-    await s.signal?.publish(alertChannel(networkId), alertId).catch(() => {})
-  }
 
   app.openapi(
     createRoute({
@@ -152,7 +149,7 @@ export function alertsApp(s: Services) {
           return true
         })
         created = committed ? { id, token } : (await replay())!
-        await afterCommit(network.id, created.id)
+        await afterCommit(c.get('log'), 'alert raised', () => announceAlert(s, network.id, created!.id))
       }
       const nearest = await nearestNow()
       const alert = (await findAlert(s.sql, created.id))!
@@ -247,7 +244,7 @@ export function alertsApp(s: Services) {
           // Anyone acting on someone else's alert leaves a trace, as a read would.
           if (actor.role !== 'requester') await auditRead(tx, { networkId: network.id, alertId: id, actor, what: action }, now)
         })
-        await afterCommit(network.id, id)
+        await afterCommit(c.get('log'), `alert ${action}`, () => announceAlert(s, network.id, id))
         const alert = (await findAlert(s.sql, id))!
         const events = await alertEvents(s.sql, id)
         if (actor.role === 'partner') {

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { escalateDue, eraseExpired } from '../alerts/jobs.ts'
-import { alertChannel } from '../alerts/routes.ts'
+import { alertChannel } from '../alerts/channel.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
 import { createApp } from '../app.ts'
 import { type Config, loadConfig } from '../config.ts'
 import { createLogger, type Logger } from '../logger.ts'
@@ -113,7 +114,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
       {
         name: 'expire-ended-dropoffs',
         everyMs: 60_000,
-        run: () => expireEndedDropoffs({ sql: db.sql, signal, wakeOutbox: outbox.wake }, systemClock.now()),
+        run: () => expireEndedDropoffs({ sql: db.sql, signal, wakeOutbox: outbox.wake, logger: log }, systemClock.now()),
       },
       // New alerts wake it at once; the tick retries what failed and what another instance dropped.
       { name: 'outbox', everyMs: 2000, run: outbox.run },
@@ -123,7 +124,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
         run: async () => {
           const escalated = await escalateDue(db.sql, systemClock.now())
           if (escalated.length) outbox.wake()
-          for (const a of escalated) await signal.publish(alertChannel(a.network_id), a.id).catch(() => {})
+          for (const a of escalated) await afterCommit(log, 'alert escalated', () => signal.publish(alertChannel(a.network_id), a.id))
           return escalated.length
         },
       },

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js'
 import { validateRequest } from 'twilio/lib/webhooks/webhooks.js'
-import { alertChannel } from '../alerts/routes.ts'
+import { announceAlert } from '../alerts/channel.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
 import { hitRateLimit } from '../alerts/queries.ts'
 import { hashSecrets, phoneHashes, sha256Hex } from '../alerts/secrets.ts'
 import { createAlert, locateAlert } from '../alerts/service.ts'
@@ -147,8 +148,7 @@ export function smsApp(s: Services) {
         return { alertId, reply }
       })
       if (!outcome) return xml((await findInbound(s.sql, sid))?.reply || null)
-      s.wakeOutbox?.()
-      await s.signal?.publish(alertChannel(network.id), outcome.alertId).catch(() => {})
+      await afterCommit(c.get('log'), 'sms alert', () => announceAlert(s, network.id, outcome.alertId))
       return xml(outcome.reply)
     },
   )

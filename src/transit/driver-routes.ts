@@ -22,7 +22,8 @@ import {
   releaseStaleHolders,
   upsertVehicle,
 } from './dropoff-queries.ts'
-import { wakeDrivers } from './dropoff-routes.ts'
+import { wakeDrivers, wakeVehicle } from './wake.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
 import { makeLine, snapAhead } from './geometry.ts'
 import { presentDropoff, vehicleChannel } from './present.ts'
 import { findTripShape } from './queries.ts'
@@ -106,12 +107,14 @@ export function driverApp(s: Services) {
         if (tripId && isUniqueViolation(e, ONE_VEHICLE_PER_TRIP)) throw tripHeldElsewhere(tripId)
         throw e
       }
-      for (const vehicle of released) await s.signal?.publish(vehicleChannel(d.network.id, vehicle), 'trip')
-      if (tripId && expiredRows.length > 0) {
-        s.wakeOutbox?.()
-        await wakeDrivers(s, d.network.id, tripId, 'expired')
-      }
-      if (tripId !== (previous?.trip_id ?? null)) await s.signal?.publish(vehicleChannel(d.network.id, d.vehicle), 'trip')
+      await afterCommit(c.get('log'), 'driver position', async () => {
+        for (const vehicle of released) await wakeVehicle(s, d.network.id, vehicle, 'trip')
+        if (tripId && expiredRows.length > 0) {
+          s.wakeOutbox?.()
+          await wakeDrivers(s, d.network.id, tripId, 'expired')
+        }
+        if (tripId !== (previous?.trip_id ?? null)) await wakeVehicle(s, d.network.id, d.vehicle, 'trip')
+      })
       return c.body(null, 204)
     },
   )
@@ -209,8 +212,10 @@ export function driverApp(s: Services) {
             en: `Not possible: the request is "${row.status}".`,
           })
         }
-        s.wakeOutbox?.()
-        await wakeDrivers(s, d.network.id, row.trip_id, id)
+        await afterCommit(c.get('log'), `dropoff ${decision}`, () => {
+          s.wakeOutbox?.()
+          return wakeDrivers(s, d.network.id, row.trip_id, id)
+        })
         return c.json(presentDropoff(updated, d.network), 200)
       },
     )

@@ -1,4 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { afterCommit } from '../realtime/after-commit.ts'
+import { wakeDrivers } from './wake.ts'
 import { hashToken, secretsEqual } from '../auth/tokens.ts'
 import { HalteError, notFound } from '../errors.ts'
 import { json, jsonBody, pick } from '../http/responses.ts'
@@ -8,8 +10,8 @@ import { loadNetwork } from '../networks/load.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
 import { makeLine, snapAhead } from './geometry.ts'
-import { findDropoff, inExcludedZone, insertDropoff, findVehicle, latestOnTrip, vehiclesOnTrip } from './dropoff-queries.ts'
-import { presentDropoff, vehicleChannel } from './present.ts'
+import { findDropoff, inExcludedZone, insertDropoff, findVehicle, latestOnTrip, } from './dropoff-queries.ts'
+import { presentDropoff, } from './present.ts'
 import { findTripShape } from './queries.ts'
 import { tripRunAt } from './calendar.ts'
 import { checkHours, checkRoute, place, refusal, tripNotRunning, unknownTrip } from './rules.ts'
@@ -89,7 +91,7 @@ export function dropoffsApp(s: Services) {
         }
         return created
       })
-      await wakeDrivers(s, network.id, trip.trip_id, row.id)
+      await afterCommit(c.get('log'), 'dropoff requested', () => wakeDrivers(s, network.id, trip.trip_id, row.id))
       const view = presentDropoff(row, network)
       return c.json(
         {
@@ -146,12 +148,4 @@ export function dropoffsApp(s: Services) {
 async function secretsEqualHash(token: string, storedHash: string): Promise<boolean> {
   const h = await hashToken(token)
   return secretsEqual(h, storedHash)
-}
-
-// After commit: every vehicle announced on that trip re-reads its feed.
-export async function wakeDrivers(s: Pick<Services, 'sql' | 'signal'>, networkId: string, tripId: string, hint: string) {
-  if (!s.signal) return
-  for (const vehicle of await vehiclesOnTrip(s.sql, networkId, tripId)) {
-    await s.signal.publish(vehicleChannel(networkId, vehicle), hint)
-  }
 }

@@ -3,13 +3,14 @@ import type { Network } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
 import { TRIP_SLACK_S } from './calendar.ts'
 import { expireEnded } from './dropoff-queries.ts'
-import { wakeDrivers } from './dropoff-routes.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
+import { wakeDrivers } from './wake.ts'
 import { pushToRider } from './rider-push.ts'
 
 // Scheduled: a request whose trip is over can no longer be served. It expires with its
 // rider's push in one transaction; drivers' streams and the dispatcher are woken after
 // the commit. Safe on several instances at once (SKIP LOCKED).
-export async function expireEndedDropoffs(s: Pick<Services, 'sql' | 'signal' | 'wakeOutbox'>, now: Date): Promise<number> {
+export async function expireEndedDropoffs(s: Pick<Services, 'sql'> & Partial<Pick<Services, 'signal' | 'wakeOutbox' | 'logger'>>, now: Date): Promise<number> {
   const expired = await s.sql.begin(async (tx) => {
     const rows = await expireEnded(tx, now, TRIP_SLACK_S)
     const networks = new Map<string, Network | null>()
@@ -24,7 +25,7 @@ export async function expireEndedDropoffs(s: Pick<Services, 'sql' | 'signal' | '
   const trips = new Set(expired.map((r) => `${r.network_id}\u0000${r.trip_id}`))
   for (const key of trips) {
     const [networkId, tripId] = key.split('\u0000') as [string, string]
-    await wakeDrivers(s, networkId, tripId, 'expired')
+    await afterCommit(s.logger, 'dropoffs expired', () => wakeDrivers(s, networkId, tripId, 'expired'))
   }
   return expired.length
 }

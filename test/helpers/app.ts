@@ -2,7 +2,7 @@ import type { Sql } from 'postgres'
 import { createApp } from '../../src/app.ts'
 import { type Config, loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
-import { localSignal } from '../../src/realtime/signal.ts'
+import { localSignal, type Signal } from '../../src/realtime/signal.ts'
 import { connect, EMBEDDED_POOL } from '../../src/runtime/database.ts'
 import { nodePeerAddress } from '../../src/runtime/node.ts'
 import type { Clock } from '../../src/services.ts'
@@ -31,6 +31,8 @@ export interface ProxiedTestApp extends TestApp {
 
 interface TestAppOptions {
   env?: Record<string, string>
+  // Instead of the in-process signal (e.g. one that fails, to test what follows a commit).
+  signal?: Signal
   clock?: Clock
   throughProxy?: boolean
 }
@@ -52,7 +54,7 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp | Prox
   const config = loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'debug', HALTE_HASH_SECRET: TEST_HASH_SECRET, ...opts.env })
   const logs: Record<string, unknown>[] = []
   const logger = createLogger('debug', (line) => logs.push(JSON.parse(line)))
-  const app = createApp({ sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: localSignal(), peerAddress: nodePeerAddress })
+  const app = createApp({ sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: opts.signal ?? localSignal(), peerAddress: nodePeerAddress })
   return {
     db,
     sql,
