@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts'
+import { type Db, textArray } from '../db/types.ts'
 import { assertPushEndpoint } from '../notify/endpoint.ts'
 import { point } from '../places/queries.ts'
 
@@ -87,7 +87,7 @@ export async function setStatus(sql: Db, id: string, status: AlertStatus, now: D
 export async function listAlerts(sql: Db, networkId: string, statuses: AlertStatus[], limit: number) {
   return sql<AlertRow[]>`
     select ${alertColumns(sql)} from alerts a
-    where a.network_id = ${networkId} and a.status = any(${statuses}::text[])
+    where a.network_id = ${networkId} and a.status = any(${textArray(statuses)}::text[])
     order by a.created_at desc limit ${limit}`
 }
 

@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts'
+import { type Db, textArray } from '../db/types.ts'
 
 // The outbox: written in the transaction of the fact that causes a message, drained
 // by dispatchers. A row is claimed by pushing its lease (locked_until) forward; only
@@ -88,7 +88,7 @@ export async function claimDue(
     where o.id in (
       select id from outbox
       where status = 'pending' and next_attempt_at <= ${now} and (locked_until is null or locked_until <= ${now})
-        and channel = any(${channels}::text[])
+        and channel = any(${textArray(channels)}::text[])
       order by next_attempt_at, id
       for update skip locked
       limit ${limit})

@@ -1,5 +1,6 @@
 import postgres, { type Sql } from 'postgres'
 import type { Config } from '../config.ts'
+import { TYPE_OPTIONS } from '../db/types.ts'
 import type { Logger } from '../logger.ts'
 import { type Embedded, startEmbedded } from './embedded.ts'
 
@@ -43,6 +44,8 @@ export const EMBEDDED_POOL = 1
 
 export function connect(url: string, opts: { schema?: string; max?: number; idleTimeout?: number } = {}): Sql {
   return postgres(url, {
+    // The same type settings as on Workers: a query that works here works there.
+    ...TYPE_OPTIONS,
     max: opts.max ?? 10,
     connect_timeout: 5,
     // Seconds; 0 keeps idle sessions.

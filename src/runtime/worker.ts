@@ -1,13 +1,14 @@
 import postgres from 'postgres'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
+import { TYPE_OPTIONS } from '../db/types.ts'
 import { createLogger } from '../logger.ts'
 import { systemClock } from '../services.ts'
 import { runScheduled } from './scheduled.ts'
 
 // Cloudflare Workers entry (only handlers may be exported from it). The database is reached through Hyperdrive, which pools
 // connections at the edge: a client per request, no prepared statements, no type
-// fetch (Cloudflare's guidance for postgres.js). Migrations run from Node, never here.
+// fetch (Cloudflare's guidance for postgres.js; TYPE_OPTIONS, shared with Node). Migrations run from Node, never here.
 
 interface Env {
   HYPERDRIVE?: { connectionString: string }
@@ -24,7 +25,7 @@ function connectEnv(env: Env) {
   const sql = postgres(config.DATABASE_URL ?? 'postgres://unconfigured@127.0.0.1:1/none', {
     max: 5,
     prepare: false,
-    fetch_types: false,
+    ...TYPE_OPTIONS,
     connect_timeout: 5,
     onnotice: () => {},
     ...(config.HALTE_DB_SCHEMA ? { connection: { search_path: `${config.HALTE_DB_SCHEMA},public` } } : {}),

@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres'
-import type { Db } from '../../db/types.ts'
+import { boolArray, type Db, numberArray, textArray } from '../../db/types.ts'
 import { type LonLat, makeLine, stopDistances } from '../geometry.ts'
 import { GTFS_FILES, type GtfsFile, invalidGtfs, readGtfs } from './read.ts'
 
@@ -133,7 +133,7 @@ async function load(tx: Db, networkId: string, zip: Uint8Array, onFeed: (id: str
     }
     // One text array per column, unnested server-side: a handful of parameters per batch
     // instead of one per value, which is what makes 200k stop times quick.
-    const arrays = table.columns.map((c) => tx`${tx.array(rows.map((r) => (r[c] == null ? null : String(r[c]))) as string[])}::text[]`)
+    const arrays = table.columns.map((c) => tx`${textArray(rows.map((r) => (r[c] == null ? null : String(r[c]))))}::text[]`)
     const names = table.columns.map((_, i) => `c${i}`)
     const casts = table.columns.map((c, i) => tx`${tx(names[i]!)}::${tx(table.types[i]!)} as ${tx(c)}`)
     await tx`insert into ${tx(table.name)} (${tx(table.columns)})
@@ -302,7 +302,7 @@ function mapRow(file: GtfsFile, r: Record<string, string>, where: string): Row |
       const start = date('start_date')
       const end = date('end_date')
       if (end < start) throw bad('end_date', req('end_date'), `is before start_date ${req('start_date')} / précède start_date`)
-      return { service_id: req('service_id'), days: `{${days.join(',')}}`, start_date: start, end_date: end }
+      return { service_id: req('service_id'), days: boolArray(days), start_date: start, end_date: end }
     }
     case 'calendar_dates.txt':
       return { service_id: req('service_id'), date: date('date'), exception_type: int('exception_type', 1, 2) }
@@ -369,7 +369,7 @@ async function measurePatterns(tx: Db, feedId: string): Promise<{ patterns: numb
                select ${feedId}, ${shapeId}, g, st_length(g), true from (select ${wkt}::geography as g) x`
     }
     const dists = stopDistances(makeLine(coords), points as LonLat[])
-    patterns.push({ feed_id: feedId, pattern_id: i, shape_id: shapeId, stop_ids: `{${g.stops.map(pgText).join(',')}}`, dists_m: `{${dists.map((d) => d.toFixed(1)).join(',')}}` })
+    patterns.push({ feed_id: feedId, pattern_id: i, shape_id: shapeId, stop_ids: textArray(g.stops), dists_m: numberArray(dists.map((d) => Math.round(d * 10) / 10)) })
     for (const id of g.trip_ids) {
       tripIds.push(id)
       patternIds.push(i)
@@ -380,14 +380,9 @@ async function measurePatterns(tx: Db, feedId: string): Promise<{ patterns: numb
   }
   for (let at = 0; at < tripIds.length; at += 5000) {
     await tx`update transit_trips t set pattern_id = v.pattern_id
-             from (select unnest(${tx.array(tripIds.slice(at, at + 5000))}::text[]) as trip_id,
-                          unnest(${tx.array(patternIds.slice(at, at + 5000))}::int[]) as pattern_id) v
+             from (select unnest(${textArray(tripIds.slice(at, at + 5000))}::text[]) as trip_id,
+                          unnest(${numberArray(patternIds.slice(at, at + 5000))}::int[]) as pattern_id) v
              where t.feed_id = ${feedId} and t.trip_id = v.trip_id`
   }
   return { patterns: patterns.length, shapes: built }
-}
-
-// Array literal element, quoted so commas, braces and quotes in GTFS ids survive.
-function pgText(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 }
