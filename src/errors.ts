@@ -11,7 +11,8 @@ export interface FieldError {
   message: string
 }
 
-type Text = { fr: string; en: string }
+// A message in both of the service's languages.
+export type Text = { fr: string; en: string }
 
 // Titles per code. A code is part of the public contract: never rename one.
 const TITLES: Record<string, Text> = {

@@ -1,6 +1,6 @@
 import { type Db, textArray } from '../db/types.ts'
 import { assertPushEndpoint } from '../notify/endpoint.ts'
-import { point } from '../places/queries.ts'
+import { point } from '../geo/sql.ts'
 
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved' | 'cancelled' | 'false_alarm'
 

@@ -3,7 +3,7 @@ import { HalteError } from '../errors.ts'
 import type { Network } from '../networks/schemas.ts'
 import { enqueuePushToOperators, enqueuePushToRecipients, enqueuePushToRequester, enqueueSms } from '../notify/outbox.ts'
 import { nearestPlaces } from '../places/nearest.ts'
-import { mercPoint, mercRadius } from '../places/queries.ts'
+import { mercPoint, mercRadius, point } from '../geo/sql.ts'
 import {
   type Actor,
   type AlertStatus,
@@ -41,7 +41,7 @@ export async function createAlert(tx: Db, network: Network, a: NewAlert, actor: 
 // recipients (the partners allowed to acknowledge) and get a push. Places whose materialised periods cover now are decided in one statement; the rare
 // others (periods not renewed yet) are asked of the opening-hours library.
 export async function notifyPlaces(tx: Db, network: Network, alertId: string, common: Record<string, unknown>, lat: number, lon: number, now: Date) {
-  const pt = tx`st_setsrid(st_makepoint(${lon}::float8, ${lat}::float8), 4326)::geography`
+  const pt = point(tx, lat, lon)
   const [{ uncovered }] = (await tx`
     with box as materialized (
       -- Materialised so that the plan starts from the Mercator box through the places
@@ -77,7 +77,7 @@ export async function notifyPlaces(tx: Db, network: Network, alertId: string, co
 
 // A located follow-up to an alert raised without a location (an SMS "where are you?" answer).
 export async function locateAlert(tx: Db, network: Network, alertId: string, status: AlertStatus, lat: number, lon: number, now: Date) {
-  await tx`update alerts set location = st_setsrid(st_makepoint(${lon}::float8, ${lat}::float8), 4326)::geography, updated_at = ${now}
+  await tx`update alerts set location = ${point(tx, lat, lon)}, updated_at = ${now}
            where id = ${alertId}`
   await insertEvent(tx, { alertId, networkId: network.id, kind: 'located', from: status, to: status, actor: { role: 'requester', tokenId: null, placeId: null } }, now)
   const common = { type: 'alert', alert_id: alertId, network: network.slug, status: 'open', location: { lat, lon, accuracy_m: null }, created_at: now.toISOString() }

@@ -2,12 +2,11 @@ import type { Context } from 'hono'
 import { hitRateLimit } from '../alerts/queries.ts'
 import { sha256Hex } from '../alerts/secrets.ts'
 import { EMERGENCY } from '../emergency.ts'
-import { HalteError } from '../errors.ts'
+import { HalteError, type Text } from '../errors.ts'
 import type { Services } from '../services.ts'
 import { clientAddress } from './client.ts'
 import type { AppEnv } from './env.ts'
 
-type Text = { fr: string; en: string }
 
 export interface Limit {
   // Names the bucket family: one counter per (scope, network, client).

@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js'
-import { HalteError } from '../errors.ts'
+import { HalteError, type Text } from '../errors.ts'
 
 // Which push endpoints halte will ever connect to. An endpoint comes from whoever
 // subscribes, anonymous people included (an alert's or a drop-off's subscription), and
@@ -8,7 +8,6 @@ import { HalteError } from '../errors.ts'
 // check is runtime-free (the request side, on Node or Workers); the sender repeats it
 // and also checks the addresses a name resolves to, just before connecting.
 
-type Text = { fr: string; en: string }
 
 export type EndpointCheck =
   | { ok: true; url: URL; allowed: boolean }

@@ -3,7 +3,7 @@ import type { opening_hours } from 'opening_hours'
 import { HalteError } from '../errors.ts'
 import { parseHours } from '../hours/parse.ts'
 import { type HoursNetwork, safeIntervals } from './periods.ts'
-import { mercPoint, mercRadiusSql, point } from './queries.ts'
+import { mercPoint, mercRadiusSql, point } from '../geo/sql.ts'
 
 // Nearest refuges, nearest first, with "open at T" decided in the index scan from the
 // materialised periods. A place whose window does not cover T (an instant far in the

@@ -1,5 +1,5 @@
 import { type Db, textArray } from '../db/types.ts'
-import type { Fragment } from 'postgres'
+import { point } from '../geo/sql.ts'
 import type { Application, PartnerPatch } from './schemas.ts'
 
 // One function per query. Writes that must go together take a transaction's `sql`.
@@ -35,18 +35,6 @@ const placeColumns = (sql: Db) => sql`
   p.training_date::text as training_date, p.trained_staff,
   to_json(p.created_at)#>>'{}' as created_at, to_json(p.updated_at)#>>'{}' as updated_at`
 
-export const point = (sql: Db, lat: number, lon: number) =>
-  sql`st_setsrid(st_makepoint(${lon}::float8, ${lat}::float8), 4326)::geography`
-
-// The same point in Web Mercator, to use the places_active_merc_idx index.
-export const mercPoint = (sql: Db, lat: number, lon: number) =>
-  sql`st_transform(st_setsrid(st_makepoint(${lon}::float8, ${lat}::float8), 4326), 3857)`
-
-// A geodesic radius as a Mercator one: Mercator stretches lengths by 1/cos(latitude);
-// 1 % more covers the change of that factor across the radius.
-export const mercRadius = (metres: number, lat: number) => (metres / Math.cos((lat * Math.PI) / 180)) * 1.01
-// The same, for a radius the query itself reads (a network's setting).
-export const mercRadiusSql = (sql: Db, metres: Fragment, lat: number) => sql`(${metres} / cos(radians(${lat}::float8)) * 1.01)`
 
 export interface NewPlace extends Omit<Application, 'charter_accepted'> {
   status: PlaceStatus

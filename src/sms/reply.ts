@@ -1,11 +1,11 @@
 import { wallClock } from '../hours/evaluate.ts'
+import type { Lang } from '../errors.ts'
 import type { NearestPlace } from '../places/nearest.ts'
 
 // SMS replies: emergency numbers first, always; then what helps. Kept within two
 // segments where possible: GSM-7 (153 characters per segment when concatenated) once
 // characters outside the GSM alphabet are folded, e.g. "ê" → "e".
 
-type Lang = 'fr' | 'en'
 
 const GSM = new Set(
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',

@@ -1,4 +1,5 @@
 import type { Db } from '../db/types.ts'
+import { point } from '../geo/sql.ts'
 
 export interface DropoffRow {
   id: string
@@ -30,7 +31,7 @@ const columns = (sql: Db) => sql`
   offset_m, distance_along_m, after_stop_id, after_stop_name, after_stop_m, before_stop_id, before_stop_name,
   created_at, decided_at, decided_by, decision_reason, decision_note, done_at, expired_at`
 
-const point = (sql: Db, p: { lat: number; lon: number }) => sql`st_setsrid(st_makepoint(${p.lon}, ${p.lat}), 4326)::geography`
+const at = (sql: Db, p: { lat: number; lon: number }) => point(sql, p.lat, p.lon)
 
 export interface NewDropoff {
   networkId: string
@@ -50,7 +51,7 @@ export async function insertDropoff(sql: Db, d: NewDropoff): Promise<DropoffRow>
   const [row] = await sql<DropoffRow[]>`
     insert into dropoffs (network_id, trip_id, route_id, access_token_hash, snapped, offset_m, distance_along_m,
       after_stop_id, after_stop_name, after_stop_m, before_stop_id, before_stop_name, created_at, trip_ends_at)
-    values (${d.networkId}, ${d.tripId}, ${d.routeId}, ${d.tokenHash}, ${point(sql, d.snapped)}, ${d.offsetM}, ${d.alongM},
+    values (${d.networkId}, ${d.tripId}, ${d.routeId}, ${d.tokenHash}, ${at(sql, d.snapped)}, ${d.offsetM}, ${d.alongM},
       ${d.after.id}, ${d.after.name}, ${d.alongM - d.after.alongM}, ${d.before.id}, ${d.before.name}, ${d.at}, ${d.tripEndsAt})
     returning ${columns(sql)}`
   await insertEvent(sql, row!, d.at)
@@ -69,7 +70,7 @@ export async function findDropoff(sql: Db, id: string): Promise<DropoffRow | nul
 
 export async function inExcludedZone(sql: Db, networkId: string, p: { lat: number; lon: number }): Promise<boolean> {
   const [row] = await sql<{ inside: boolean }[]>`
-    select coalesce(st_intersects(excluded_zones, ${point(sql, p)}), false) as inside from networks where id = ${networkId}`
+    select coalesce(st_intersects(excluded_zones, ${at(sql, p)}), false) as inside from networks where id = ${networkId}`
   return row?.inside ?? false
 }
 
@@ -112,7 +113,7 @@ export async function upsertVehicle(
 ) {
   await sql`
     insert into vehicle_positions (network_id, vehicle, trip_id, location, along_m, along_at, at)
-    values (${networkId}, ${v.vehicle}, ${v.tripId}, ${point(sql, v)}, ${v.alongM}, ${v.alongAt}, ${v.at})
+    values (${networkId}, ${v.vehicle}, ${v.tripId}, ${at(sql, v)}, ${v.alongM}, ${v.alongAt}, ${v.at})
     on conflict (network_id, vehicle) do update
       set trip_id = excluded.trip_id, location = excluded.location, along_m = excluded.along_m,
         along_at = excluded.along_at, at = excluded.at`
@@ -203,7 +204,7 @@ export async function decide(
   id: string,
   d: { decision: Decision; vehicle: string; at: Date; position: { lat: number; lon: number } | null; reason?: string; note?: string },
 ): Promise<DropoffRow | null> {
-  const where = d.position ? point(sql, d.position) : null
+  const where = d.position ? at(sql, d.position) : null
   const set =
     d.decision === 'done'
       ? sql`status = 'done', done_at = ${d.at}, done_location = ${where},

@@ -1,4 +1,5 @@
 import type { Db } from '../db/types.ts'
+import { point } from '../geo/sql.ts'
 
 // The feed in force is the network's only one: an import deletes its predecessor.
 const currentFeed = (sql: Db, networkId: string) =>
@@ -11,7 +12,7 @@ export async function listRoutes(sql: Db, networkId: string) {
 }
 
 export async function nearestStops(sql: Db, networkId: string, q: { lat: number; lon: number; limit: number }) {
-  const here = sql`st_setsrid(st_makepoint(${q.lon}, ${q.lat}), 4326)::geography`
+  const here = point(sql, q.lat, q.lon)
   const rows = await sql<{ id: string; name: string; lat: number; lon: number; distance_m: number }[]>`
     select stop_id as id, name, lat, lon, round(st_distance(location, ${here})::numeric, 1)::float8 as distance_m
     from transit_stops where feed_id = ${currentFeed(sql, networkId)} and location is not null

@@ -1,4 +1,5 @@
 import type { Db } from '../db/types.ts'
+import type { Text } from '../errors.ts'
 import type { Network } from '../networks/schemas.ts'
 import { enqueuePushToRider } from '../notify/outbox.ts'
 import type { DropoffRow } from './dropoff-queries.ts'
@@ -6,7 +7,6 @@ import type { DropoffRow } from './dropoff-queries.ts'
 // What a rider is told when their request changes, in the network's language: the rider
 // reads it on a lock screen, on board, so it is one short sentence that says what to do.
 
-type Text = { fr: string; en: string }
 type Told = Pick<DropoffRow, 'id' | 'status' | 'after_stop_name' | 'before_stop_name' | 'decision_reason'>
 
 const REASONS: Record<string, Text> = {

@@ -1,4 +1,4 @@
-import { HalteError } from '../errors.ts'
+import { HalteError, type Text } from '../errors.ts'
 import { isoInZone } from '../hours/format.ts'
 import { stateAt } from '../hours/evaluate.ts'
 import { parseHours } from '../hours/parse.ts'
@@ -6,7 +6,6 @@ import type { Network } from '../networks/schemas.ts'
 import { type LonLat, makeLine, snapAhead } from './geometry.ts'
 import type { TripShape } from './queries.ts'
 
-type Text = { fr: string; en: string }
 
 // Every refusal carries its explanation in the network's language (`message`) as well as
 // the problem's detail in the reader's.
