@@ -1,23 +1,21 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { afterCommit } from '../realtime/after-commit.ts'
-import { alertChannel, announceAlert } from './channel.ts'
-import { operatorOf } from '../auth/guards.ts'
 import type { Context } from 'hono'
+import { operatorOf } from '../auth/guards.ts'
 import type { Principal } from '../auth/principal.ts'
 import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
 import { HalteError } from '../errors.ts'
 import type { AppEnv } from '../http/env.ts'
+import { type Limit, overLimit } from '../http/rate-limit.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
-import { type Limit, overLimit, rateLimited } from '../http/rate-limit.ts'
 import { createRouter } from '../http/router.ts'
-import { findNetworkById } from '../networks/queries.ts'
 import { loadNetwork } from '../networks/load.ts'
+import { findNetworkById } from '../networks/queries.ts'
 import { slugSchema } from '../networks/schemas.ts'
-import { nearestPlaces } from '../places/nearest.ts'
-import { nearestFeature } from '../places/present.ts'
 import { EMERGENCY } from '../places/schemas.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
 import { cursorStream, StreamSlots } from '../realtime/sse.ts'
 import type { Services } from '../services.ts'
+import { alertChannel, announceAlert } from './channel.ts'
 import { alertView, partnerAlertView } from './present.ts'
 import {
   type Actor,
@@ -25,18 +23,16 @@ import {
   auditRead,
   findAlert,
   findAlertByAccessToken,
-  findIdempotency,
-  insertIdempotency,
-  insertSubscription,
   isRecipient,
   listAlerts,
-  recipientDistance,
   networkEventsAfter,
+  recipientDistance,
 } from './queries.ts'
+import { raiseWebAlert } from './raise.ts'
 import { ALERT_STATUSES, alertCreatedSchema, alertSchema, createAlertSchema, partnerAlertSchema, transitionSchema } from './schemas.ts'
-import { canonical, seal, sha256Hex, unseal } from './secrets.ts'
+import { sha256Hex } from './secrets.ts'
+import { transition } from './service.ts'
 import { registerAlertSettings } from './settings.ts'
-import { createAlert, transition } from './service.ts'
 
 const slugParams = z.object({ slug: slugSchema })
 const idParams = z.object({ id: z.uuid() })
@@ -44,14 +40,8 @@ const accessHeaders = z.object({ 'x-access-token': z.string().max(200).optional(
 const accessQuery = z.object({ access_token: z.string().max(200).optional() })
 
 // A person who raises alerts again and again from one connection is still answered
-// (see the 429 below); twenty in ten minutes is far beyond a real emergency's retries.
+// (raiseWebAlert answers the 429 with the nearest refuges); twenty in ten minutes is far beyond a real emergency's retries.
 const ALERTS_PER_CLIENT: Limit = { scope: 'alert', max: 20, windowS: 600 }
-
-
-function newAccessToken() {
-  const bytes = crypto.getRandomValues(new Uint8Array(32))
-  return `alert_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`
-}
 
 // An operator's console in a few tabs or screens; beyond that, something is wrong.
 const STREAMS_PER_TOKEN = 5
@@ -77,92 +67,14 @@ export function alertsApp(s: Services) {
     }),
     async (c) => {
       const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      const body = c.req.valid('json')
-      const key = c.req.valid('header')['idempotency-key']
       const now = s.clock.now()
-      const bodyHash = await sha256Hex(canonical(body))
-      const keyHash = key ? await sha256Hex(`${network.id}:${key}`) : null
-      const replay = async () => {
-        const found = keyHash ? await findIdempotency(s.sql, network.id, keyHash) : null
-        if (!found) return null
-        if (found.body_hash !== bodyHash) {
-          throw new HalteError(409, 'idempotency_key_reused', {
-            fr: 'Cette clé Idempotency-Key a déjà servi pour une autre alerte. En danger : 17, 112, SMS 114.',
-            en: 'This Idempotency-Key was already used for another alert. In danger: 17, 112, SMS 114.',
-          }, { extra: { emergency: EMERGENCY } })
-        }
-        return { id: found.alert_id, token: await unseal(key!, found.sealed_token) }
-      }
-      const nearestNow = async () =>
-        (
-          await nearestPlaces(s.sql, network, {
-            lat: body.location.lat,
-            lon: body.location.lon,
-            at: now,
-            limit: 3,
-            openOnly: true,
-            features: [],
-            radiusM: network.search_radius_m,
-          })
-        ).map((p) => nearestFeature(p, network.timezone))
-      let created = await replay()
-      if (created) c.header('Idempotent-Replayed', 'true')
-      else {
-        const wait = await overLimit(s, c, ALERTS_PER_CLIENT, network.id, now)
-        // Refused, the alert; never the help: the nearest open refuges come with the 429.
-        if (wait !== null) {
-          throw rateLimited(
-            wait,
-            { fr: 'Trop d’alertes en peu de temps depuis cette connexion.', en: 'Too many alerts in a short time from this connection.' },
-            { nearest: await nearestNow() },
-          )
-        }
-        const token = newAccessToken()
-        const id = crypto.randomUUID()
-        // The key is claimed first: a concurrent request with the same key waits on it,
-        // then finds it taken and answers as the first one did.
-        const committed = await s.sql.begin(async (tx) => {
-          if (keyHash && !(await insertIdempotency(tx, { networkId: network.id, keyHash, bodyHash, alertId: id, sealedToken: await seal(key!, token) }, now))) {
-            return false
-          }
-          await createAlert(
-            tx,
-            network,
-            {
-              id,
-              source: 'web',
-              lat: body.location.lat,
-              lon: body.location.lon,
-              accuracyM: body.location.accuracy_m ?? null,
-              message: body.message ?? null,
-              phone: null,
-              phoneHash: null,
-              accessTokenHash: await sha256Hex(token),
-            },
-            { role: 'public', tokenId: null, placeId: null },
-            now,
-            s.config.PUBLIC_BASE_URL,
-          )
-          if (body.push_subscription) {
-            await insertSubscription(tx, { networkId: network.id, owner: 'alert', alertId: id }, body.push_subscription, now, s.config.HALTE_PUSH_ALLOWED_HOSTS)
-          }
-          return true
-        })
-        created = committed ? { id, token } : (await replay())!
-        await afterCommit(c.get('log'), 'alert raised', () => announceAlert(s, network.id, created!.id))
-      }
-      const nearest = await nearestNow()
-      const alert = (await findAlert(s.sql, created.id))!
-      return c.json(
-        {
-          id: created.id,
-          status: alert.status,
-          access_token: created.token,
-          nearest,
-          emergency: EMERGENCY,
-        },
-        201,
+      const raised = await raiseWebAlert(s, network, c.req.valid('json'), c.req.valid('header')['idempotency-key'], now, () =>
+        overLimit(s, c, ALERTS_PER_CLIENT, network.id, now),
       )
+      if (raised.replayed) c.header('Idempotent-Replayed', 'true')
+      else await afterCommit(c.get('log'), 'alert raised', () => announceAlert(s, network.id, raised.id))
+      const { id, status, token, nearest } = raised
+      return c.json({ id, status, access_token: token, nearest, emergency: EMERGENCY }, 201)
     },
   )
 

@@ -3,15 +3,17 @@ import { HalteError } from '../errors.ts'
 import type { Network } from '../networks/schemas.ts'
 import { enqueuePushToOperators, enqueuePushToRecipients, enqueuePushToRequester, enqueueSms } from '../notify/outbox.ts'
 import { nearestPlaces } from '../places/nearest.ts'
-import { mercPoint, mercRadius, point } from '../geo/sql.ts'
 import {
   type Actor,
   type AlertStatus,
   findAlert,
   insertAlert,
   insertEvent,
+  insertOpenRecipients,
   insertRecipients,
   type NewAlert,
+  requesterOptedOut,
+  setAlertLocation,
   setStatus,
 } from './queries.ts'
 
@@ -41,30 +43,7 @@ export async function createAlert(tx: Db, network: Network, a: NewAlert, actor: 
 // recipients (the partners allowed to acknowledge) and get a push. Places whose materialised periods cover now are decided in one statement; the rare
 // others (periods not renewed yet) are asked of the opening-hours library.
 export async function notifyPlaces(tx: Db, network: Network, alertId: string, common: Record<string, unknown>, lat: number, lon: number, now: Date) {
-  const pt = point(tx, lat, lon)
-  const [{ uncovered }] = (await tx`
-    with box as materialized (
-      -- Materialised so that the plan starts from the Mercator box through the places
-      -- index (the geography column has none); a generic plan otherwise started from
-      -- every push subscription and looked each place up (45 ms at 10,000 of them).
-      select p.id, p.location, p.open_periods, (p.periods_from <= ${now} and ${now} < p.periods_to) as covered
-      from places p
-      where p.status = 'active' and p.network_id = ${network.id}
-        and p.merc && st_expand(${mercPoint(tx, lat, lon)}, ${mercRadius(network.alert_radius_m, lat)})
-    ), reachable as materialized (
-      -- Places with a push subscription first (an index probe each), so the costlier
-      -- geodesic test below runs on those few rather than on the whole box.
-      select b.* from box b where exists (select 1 from push_subscriptions s where s.place_id = b.id)
-    ), near as (
-      select r.* from reachable r where st_dwithin(r.location, ${pt}, ${network.alert_radius_m})
-    ), added as (
-      insert into alert_recipients (alert_id, place_id, distance_m)
-      select ${alertId}, id, round(st_distance(location, ${pt}))::int from near where covered and open_periods @> ${now}::timestamptz
-      returning 1
-    )
-    select (select count(*) from near where not covered)::int as uncovered, (select count(*) from added)::int as added`) as unknown as [
-    { uncovered: number },
-  ]
+  const uncovered = await insertOpenRecipients(tx, { networkId: network.id, radiusM: network.alert_radius_m }, alertId, lat, lon, now)
   if (uncovered > 0) {
     const open = await nearestPlaces(tx, network, { lat, lon, at: now, limit: 1000, openOnly: true, features: [], radiusM: network.alert_radius_m })
     await insertRecipients(tx, alertId, open)
@@ -77,8 +56,7 @@ export async function notifyPlaces(tx: Db, network: Network, alertId: string, co
 
 // A located follow-up to an alert raised without a location (an SMS "where are you?" answer).
 export async function locateAlert(tx: Db, network: Network, alertId: string, status: AlertStatus, lat: number, lon: number, now: Date) {
-  await tx`update alerts set location = ${point(tx, lat, lon)}, updated_at = ${now}
-           where id = ${alertId}`
+  await setAlertLocation(tx, alertId, lat, lon, now)
   await insertEvent(tx, { alertId, networkId: network.id, kind: 'located', from: status, to: status, actor: { role: 'requester', tokenId: null, placeId: null } }, now)
   const common = { type: 'alert', alert_id: alertId, network: network.slug, status: 'open', location: { lat, lon, accuracy_m: null }, created_at: now.toISOString() }
   await enqueuePushToOperators(tx, { networkId: network.id, alertId, payload: { ...common, audience: 'operator', source: 'sms' } }, now)
@@ -126,15 +104,8 @@ export async function transition(
   const payload = { type: 'status', alert_id: alertId, network: network.slug, status: to, at: now.toISOString() }
   await enqueuePushToRequester(tx, { networkId: alert.network_id, alertId, payload }, now)
   const text = STATUS_SMS[to]
-  if (alert.source === 'sms' && alert.phone && network.sms_number && text && !(await optedOut(tx, alertId))) {
+  if (alert.source === 'sms' && alert.phone && network.sms_number && text && !(await requesterOptedOut(tx, alertId))) {
     await enqueueSms(tx, { networkId: alert.network_id, alertId, payload: { from: network.sms_number, type: 'status' } }, alert.phone, text[network.locale === 'en' ? 'en' : 'fr'], now)
   }
   return { ...alert, status: to, changed: true }
-}
-
-// STOP/ARRET: no more SMS to that phone, status updates included.
-async function optedOut(tx: Db, alertId: string) {
-  const [row] = await tx`select 1 from alerts a join sms_optouts o on o.network_id = a.network_id and o.phone_hash = a.phone_hash
-                         where a.id = ${alertId}`
-  return row !== undefined
 }

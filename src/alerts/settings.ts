@@ -1,10 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import { operatorOf } from '../auth/guards.ts'
-import type { requirePrincipal } from '../auth/principal.ts'
+import type { Principal } from '../auth/principal.ts'
 import type { AppEnv } from '../http/env.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
+import { readAlertSettings, writeAlertSettings } from './queries.ts'
 
 const settingsSchema = z
   .object({
@@ -16,14 +17,7 @@ const settingsSchema = z
 // How a network escalates: after how long, and to which phone.
 export function registerAlertSettings(app: OpenAPIHono<AppEnv>, s: Services) {
   const params = z.object({ slug: slugSchema })
-  const read = async (networkId: string) => {
-    const [row] = await s.sql<z.infer<typeof settingsSchema>[]>`
-      select escalation_delay_s, oncall_sms_number from networks where id = ${networkId}`
-    return row!
-  }
-  const operatorNetwork = async (p: Parameters<typeof requirePrincipal>[0], slug: string) => {
-    return (await operatorOf(s, p, slug)).network
-  }
+  const operatorNetwork = async (p: Principal | undefined, slug: string) => (await operatorOf(s, p, slug)).network
 
   app.openapi(
     createRoute({
@@ -35,7 +29,7 @@ export function registerAlertSettings(app: OpenAPIHono<AppEnv>, s: Services) {
       request: { params },
       responses: { 200: json(settingsSchema, 'Settings'), ...pick(401, 403, 404) },
     }),
-    async (c) => c.json(await read((await operatorNetwork(c.get('principal'), c.req.valid('param').slug)).id), 200),
+    async (c) => c.json(await readAlertSettings(s.sql, (await operatorNetwork(c.get('principal'), c.req.valid('param').slug)).id), 200),
   )
 
   app.openapi(
@@ -51,10 +45,9 @@ export function registerAlertSettings(app: OpenAPIHono<AppEnv>, s: Services) {
     async (c) => {
       const network = await operatorNetwork(c.get('principal'), c.req.valid('param').slug)
       const patch = c.req.valid('json')
-      const current = await read(network.id)
+      const current = await readAlertSettings(s.sql, network.id)
       const next = { ...current, ...patch }
-      await s.sql`update networks set escalation_delay_s = ${next.escalation_delay_s},
-                  oncall_sms_number = ${next.oncall_sms_number}, updated_at = now() where id = ${network.id}`
+      await writeAlertSettings(s.sql, network.id, next)
       return c.json(next, 200)
     },
   )

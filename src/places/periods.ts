@@ -1,6 +1,6 @@
 import type { Db } from '../db/types.ts'
 import type { opening_hours } from 'opening_hours'
-import type { Fragment, } from 'postgres'
+import type { Fragment } from 'postgres'
 import { openIntervals } from '../hours/evaluate.ts'
 import { parseHours } from '../hours/parse.ts'
 

@@ -19,6 +19,10 @@ export async function recordInbound(sql: Db, r: { sid: string; networkId: string
   return rows.length === 1
 }
 
+export async function setInboundReply(sql: Db, sid: string, reply: string, alertId: string) {
+  await sql`update sms_inbound set reply = ${reply}, alert_id = ${alertId} where message_sid = ${sid}`
+}
+
 export async function setOptOut(sql: Db, networkId: string, phoneHash: string, out: boolean, now: Date) {
   if (out) {
     await sql`insert into sms_optouts (network_id, phone_hash, at) values (${networkId}, ${phoneHash}, ${now}) on conflict do nothing`

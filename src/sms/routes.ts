@@ -2,7 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi'
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js'
 import { validateRequest } from 'twilio/lib/webhooks/webhooks.js'
 import { announceAlert } from '../alerts/channel.ts'
-import { afterCommit } from '../realtime/after-commit.ts'
 import { hitRateLimit } from '../alerts/queries.ts'
 import { hashSecrets, phoneHashes, sha256Hex } from '../alerts/secrets.ts'
 import { createAlert, locateAlert } from '../alerts/service.ts'
@@ -12,9 +11,10 @@ import { pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import { nearestPlaces } from '../places/nearest.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
 import type { Services } from '../services.ts'
 import { type Located, locateByName, parseLocation } from './locate.ts'
-import { findInbound, networkIdBySmsNumber, recentAlertOf, recordInbound, rekeyPhone, setOptOut } from './queries.ts'
+import { findInbound, networkIdBySmsNumber, recentAlertOf, recordInbound, rekeyPhone, setInboundReply, setOptOut } from './queries.ts'
 import { askLocationReply, optInReply, optOutReply, refugesReply, slowDownReply, unknownNumberReply } from './reply.ts'
 
 const invalidSignature = () =>
@@ -144,7 +144,7 @@ export function smsApp(s: Services) {
               located,
             )
           : askLocationReply(lang)
-        await tx`update sms_inbound set reply = ${reply}, alert_id = ${alertId} where message_sid = ${sid}`
+        await setInboundReply(tx, sid, reply, alertId)
         return { alertId, reply }
       })
       if (!outcome) return xml((await findInbound(s.sql, sid))?.reply || null)

@@ -10,14 +10,14 @@ import { loadNetwork } from '../networks/load.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
 import { makeLine, snapAhead } from './geometry.ts'
-import { findDropoff, inExcludedZone, insertDropoff, findVehicle, latestOnTrip, } from './dropoff-queries.ts'
-import { presentDropoff, } from './present.ts'
+import { findDropoff, findVehicle, inExcludedZone, insertDropoff, latestOnTrip } from './dropoff-queries.ts'
+import { presentDropoff } from './present.ts'
 import { findTripShape } from './queries.ts'
 import { tripRunAt } from './calendar.ts'
 import { checkHours, checkRoute, place, refusal, tripNotRunning, unknownTrip } from './rules.ts'
 import { dropoffCreatedSchema, dropoffRequestSchema, dropoffSchema } from './schemas.ts'
 import { findNetworkById } from '../networks/queries.ts'
-import { insertSubscription } from '../alerts/queries.ts'
+import { insertSubscription } from '../notify/subscriptions.ts'
 
 // A rider asks once or twice a trip (again after a refusal); ten in ten minutes is no rider.
 const DROPOFFS_PER_CLIENT: Limit = { scope: 'dropoff', max: 10, windowS: 600 }

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { pushSubscriptionSchema } from '../alerts/schemas.ts'
+import { pushSubscriptionSchema } from '../notify/schemas.ts'
 import { pointSchema } from '../geo/schemas.ts'
 
 const stopRef = z.object({ id: z.string(), name: z.string() })
