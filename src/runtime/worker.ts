@@ -37,6 +37,25 @@ function connectEnv(env: Env) {
   return { config, sql, logger }
 }
 
+// The client lives as long as the response body: an event stream (the driver feed, the
+// operators' alerts) keeps reading by cursor long after the handler returned, and a
+// client ended then would fail its every poll. Ended once the body is sent, or the
+// reader went away (which also cancels the stream, so its loop stops).
+function endWithBody(response: Response, end: () => Promise<unknown>, ctx: Ctx): Response {
+  if (!response.body) {
+    ctx.waitUntil(end())
+    return response
+  }
+  const { readable, writable } = new TransformStream()
+  ctx.waitUntil(
+    response.body
+      .pipeTo(writable)
+      .catch(() => {})
+      .finally(end),
+  )
+  return new Response(readable, response)
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: Ctx): Promise<Response> {
     const { config, sql, logger } = connectEnv(env)
@@ -44,8 +63,7 @@ export default {
     const peerAddress = (c: { req: { header(name: string): string | undefined } }) => c.req.header('cf-connecting-ip')
     const app = createApp({ sql, clock: systemClock, logger, config, peerAddress })
     const response = await app.fetch(request)
-    ctx.waitUntil(sql.end({ timeout: 1 }).catch(() => {}))
-    return response
+    return endWithBody(response, () => sql.end({ timeout: 1 }).catch(() => {}), ctx)
   },
 
   async scheduled(event: { cron: string; scheduledTime: number }, env: Env, ctx: Ctx): Promise<void> {
