@@ -1,23 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { afterCommit } from '../realtime/after-commit.ts'
-import { wakeDrivers } from './wake.ts'
 import { hashToken, secretsEqual } from '../auth/tokens.ts'
 import { HalteError, notFound } from '../errors.ts'
+import { enforceLimit, type Limit } from '../http/rate-limit.ts'
 import { json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
-import { enforceLimit, type Limit } from '../http/rate-limit.ts'
 import { loadNetwork } from '../networks/load.ts'
-import { slugSchema } from '../networks/schemas.ts'
-import type { Services } from '../services.ts'
-import { makeLine, snapAhead } from './geometry.ts'
-import { findDropoff, findVehicle, inExcludedZone, insertDropoff, latestOnTrip } from './dropoff-queries.ts'
-import { presentDropoff } from './present.ts'
-import { findTripShape } from './queries.ts'
-import { tripRunAt } from './calendar.ts'
-import { checkHours, checkRoute, place, refusal, tripNotRunning, unknownTrip } from './rules.ts'
-import { dropoffCreatedSchema, dropoffRequestSchema, dropoffSchema } from './schemas.ts'
 import { findNetworkById } from '../networks/queries.ts'
-import { insertSubscription } from '../notify/subscriptions.ts'
+import { slugSchema } from '../networks/schemas.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
+import type { Services } from '../services.ts'
+import { findDropoff, } from './dropoff-queries.ts'
+import { presentDropoff } from './present.ts'
+import { requestDropoff } from './request.ts'
+import { dropoffCreatedSchema, dropoffRequestSchema, dropoffSchema } from './schemas.ts'
+import { wakeDrivers } from './wake.ts'
 
 // A rider asks once or twice a trip (again after a refusal); ten in ten minutes is no rider.
 const DROPOFFS_PER_CLIENT: Limit = { scope: 'dropoff', max: 10, windowS: 600 }
@@ -42,56 +38,8 @@ export function dropoffsApp(s: Services) {
         fr: 'Trop de demandes de descente en peu de temps depuis cette connexion.',
         en: 'Too many drop-off requests in a short time from this connection.',
       })
-      const body = c.req.valid('json')
-      const at = body.at ? new Date(body.at) : s.clock.now()
-      let tripId = body.trip_id
-      if (!tripId) {
-        const v = await findVehicle(s.sql, network.id, body.vehicle!)
-        if (!v?.trip_id) throw unknownTrip(network, body.vehicle!)
-        tripId = v.trip_id
-      }
-      const trip = await findTripShape(s.sql, network.id, tripId)
-      if (!trip) throw unknownTrip(network, tripId)
-      checkRoute(network, trip)
-      checkHours(network, at, trip.coords[0]!)
-      const run = await tripRunAt(s.sql, trip.feed_id, trip.trip_id, at, network.timezone)
-      if (!run) throw tripNotRunning(network, trip.trip_id, at)
-      const bus = await latestOnTrip(s.sql, network.id, trip.trip_id)
-      let busAlong = bus?.along_m ?? null
-      if (busAlong === null && body.rider_position) {
-        busAlong = snapAhead(makeLine(trip.coords), [body.rider_position.lon, body.rider_position.lat]).along
-      }
-      const p = place(network, trip, [body.location.lon, body.location.lat], busAlong ?? 0)
-      const snapped = { lon: p.snapped[0], lat: p.snapped[1] }
-      if (await inExcludedZone(s.sql, network.id, snapped)) {
-        throw refusal(network, 'excluded_zone', {
-          fr: "Le bus ne peut pas s'arrêter à cet endroit (zone exclue : carrefour, virage, voie de tram…). Choisissez un point un peu plus loin.",
-          en: 'The bus cannot stop here (excluded zone: junction, bend, tram track…). Pick a point a little further on.',
-        })
-      }
-      const i = p.afterIndex
-      const token = `hd_${crypto.randomUUID().replace(/-/g, '')}${crypto.randomUUID().replace(/-/g, '')}`
-      const tokenHash = await hashToken(token)
-      const row = await s.sql.begin(async (tx) => {
-        const created = await insertDropoff(tx, {
-          networkId: network.id,
-          tripId: trip.trip_id,
-          routeId: trip.route_id,
-          tokenHash,
-          snapped,
-          offsetM: p.offsetM,
-          alongM: p.alongM,
-          after: { id: trip.stop_ids[i]!, name: trip.stop_names[i]!, alongM: trip.dists_m[i]! },
-          before: { id: trip.stop_ids[i + 1]!, name: trip.stop_names[i + 1]! },
-          at,
-          tripEndsAt: run.ends_at,
-        })
-        if (body.push_subscription) {
-          await insertSubscription(tx, { networkId: network.id, owner: 'dropoff', dropoffId: created.id }, body.push_subscription, at, s.config.HALTE_PUSH_ALLOWED_HOSTS)
-        }
-        return created
-      })
-      await afterCommit(c.get('log'), 'dropoff requested', () => wakeDrivers(s, network.id, trip.trip_id, row.id))
+      const { row, token, offsetM } = await requestDropoff(s, network, c.req.valid('json'))
+      await afterCommit(c.get('log'), 'dropoff requested', () => wakeDrivers(s, network.id, row.trip_id, row.id))
       const view = presentDropoff(row, network)
       return c.json(
         {
@@ -100,7 +48,7 @@ export function dropoffsApp(s: Services) {
           access_token: token,
           trip_id: row.trip_id,
           snapped: view.snapped,
-          offset_m: Math.round(p.offsetM * 10) / 10,
+          offset_m: Math.round(offsetM * 10) / 10,
           distance_along_m: view.distance_along_m,
           after_stop: view.after_stop,
           before_stop: view.before_stop,
