@@ -1,5 +1,5 @@
 import { type Db, textArray } from '../db/types.ts'
-import { enqueuePushToOperators, enqueueSms } from '../notify/outbox.ts'
+import { enqueuePush, enqueueSms } from '../notify/outbox.ts'
 import type { Sql } from 'postgres'
 import { insertEvent } from './queries.ts'
 
@@ -36,7 +36,7 @@ export async function escalateDue(sql: Sql, now: Date): Promise<{ id: string; ne
       await insertEvent(tx, { alertId: a.id, networkId: a.network_id, kind: 'escalated', from: 'open', to: 'open', actor: { role: 'system', tokenId: null, placeId: null } }, now)
       const location = a.lat === null ? null : { lat: a.lat, lon: a.lon }
       const payload = { type: 'escalation', alert_id: a.id, network: a.slug, status: 'open', location, created_at: a.created_at.toISOString() }
-      await enqueuePushToOperators(tx, { networkId: a.network_id, alertId: a.id, payload: { ...payload, audience: 'operator' } }, now)
+      await enqueuePush(tx, { networkId: a.network_id, alertId: a.id, payload: { ...payload, audience: 'operator' } }, { operatorsOf: a.network_id }, now)
       if (a.oncall_sms_number && a.sms_number) {
         await enqueueSms(tx, { networkId: a.network_id, alertId: a.id, payload: { from: a.sms_number, type: 'escalation' } }, a.oncall_sms_number, escalationText(a, now), now)
       }

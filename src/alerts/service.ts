@@ -1,7 +1,7 @@
 import type { Db } from '../db/types.ts'
 import { HalteError } from '../errors.ts'
 import type { Network } from '../networks/schemas.ts'
-import { enqueuePushToOperators, enqueuePushToRecipients, enqueuePushToRequester, enqueueSms } from '../notify/outbox.ts'
+import { enqueuePush, enqueueSms } from '../notify/outbox.ts'
 import { nearestPlaces } from '../places/nearest.ts'
 import {
   type Actor,
@@ -31,11 +31,7 @@ export async function createAlert(tx: Db, network: Network, a: NewAlert, actor: 
   let notified = 0
   if (a.lat !== null && a.lon !== null) notified += await notifyPlaces(tx, network, id, common, a.lat, a.lon, now)
   const url = baseUrl ? `${baseUrl.replace(/\/$/, '')}/console?alert=${id}` : undefined
-  notified += await enqueuePushToOperators(
-    tx,
-    { networkId: network.id, alertId: id, payload: { ...common, audience: 'operator', source: a.source, message: a.message, url } },
-    now,
-  )
+  notified += await enqueuePush(tx, { networkId: network.id, alertId: id, payload: { ...common, audience: 'operator', source: a.source, message: a.message, url } }, { operatorsOf: network.id }, now)
   return { id, notified }
 }
 
@@ -51,7 +47,7 @@ export async function notifyPlaces(tx: Db, network: Network, alertId: string, co
   // Partners learn roughly where (~100 m, a street block), not the person's exact point.
   const coarse = (v: number) => Math.round(v * 1000) / 1000
   const payload = { ...common, audience: 'partner', location: { lat: coarse(lat), lon: coarse(lon), accuracy_m: null } }
-  return enqueuePushToRecipients(tx, { networkId: network.id, alertId, payload }, now)
+  return enqueuePush(tx, { networkId: network.id, alertId, payload }, { recipientsOf: alertId }, now)
 }
 
 // A located follow-up to an alert raised without a location (an SMS "where are you?" answer).
@@ -59,7 +55,7 @@ export async function locateAlert(tx: Db, network: Network, alertId: string, sta
   await setAlertLocation(tx, alertId, lat, lon, now)
   await insertEvent(tx, { alertId, networkId: network.id, kind: 'located', from: status, to: status, actor: { role: 'requester', tokenId: null, placeId: null } }, now)
   const common = { type: 'alert', alert_id: alertId, network: network.slug, status: 'open', location: { lat, lon, accuracy_m: null }, created_at: now.toISOString() }
-  await enqueuePushToOperators(tx, { networkId: network.id, alertId, payload: { ...common, audience: 'operator', source: 'sms' } }, now)
+  await enqueuePush(tx, { networkId: network.id, alertId, payload: { ...common, audience: 'operator', source: 'sms' } }, { operatorsOf: network.id }, now)
   return notifyPlaces(tx, network, alertId, common, lat, lon, now)
 }
 
@@ -102,7 +98,7 @@ export async function transition(
   if (alert.status === to) return { ...alert, changed: false }
   await setStatus(tx, alertId, to, now)
   const payload = { type: 'status', alert_id: alertId, network: network.slug, status: to, at: now.toISOString() }
-  await enqueuePushToRequester(tx, { networkId: alert.network_id, alertId, payload }, now)
+  await enqueuePush(tx, { networkId: alert.network_id, alertId, payload }, { requesterOf: alertId }, now)
   const text = STATUS_SMS[to]
   if (alert.source === 'sms' && alert.phone && network.sms_number && text && !(await requesterOptedOut(tx, alertId))) {
     await enqueueSms(tx, { networkId: alert.network_id, alertId, payload: { from: network.sms_number, type: 'status' } }, alert.phone, text[network.locale === 'en' ? 'en' : 'fr'], now)

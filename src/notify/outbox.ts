@@ -23,47 +23,43 @@ export interface NewMessage {
   payload: Record<string, unknown>
 }
 
-// One push row per subscription of the places told about the alert.
-export async function enqueuePushToRecipients(sql: Db, m: NewMessage & { alertId: string }, now: Date) {
-  // The recipients were inserted by this same transaction, so statistics know nothing
-  // of them and a plain join hashed every push subscription (2.6 ms at 10,000). The
-  // lateral subquery, kept apart by OFFSET 0, looks each recipient's up by index.
-  const rows = await sql`
-    insert into outbox (network_id, channel, alert_id, subscription_id, payload, next_attempt_at, created_at)
-    select ${m.networkId}, 'push', ${m.alertId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
-    from alert_recipients r
-    cross join lateral (select s.id from push_subscriptions s where s.place_id = r.place_id offset 0) s
-    where r.alert_id = ${m.alertId}
-    returning id`
-  return rows.length
+// Who a push goes to: the partners told about an alert (its recipients' places), the
+// network's operators (live tokens only), an alert's requester, a drop-off's rider.
+export type PushAudience =
+  | { recipientsOf: string }
+  | { operatorsOf: string }
+  | { requesterOf: string }
+  | { riderOf: string }
+
+function subscriptionsOf(sql: Db, to: PushAudience, now: Date) {
+  if ('recipientsOf' in to) {
+    // The recipients were inserted by this same transaction, so statistics know nothing
+    // of them and a plain join hashed every push subscription (2.6 ms at 10,000). The
+    // lateral subquery, kept apart by OFFSET 0, looks each recipient's up by index.
+    return sql`select s.id from alert_recipients r
+      cross join lateral (select s.id from push_subscriptions s where s.place_id = r.place_id offset 0) s
+      where r.alert_id = ${to.recipientsOf}`
+  }
+  if ('operatorsOf' in to) {
+    return sql`select s.id from push_subscriptions s
+      join tokens t on t.id = s.token_id and t.revoked_at is null and (t.expires_at is null or t.expires_at > ${now})
+      where s.network_id = ${to.operatorsOf} and s.owner = 'operator'`
+  }
+  if ('requesterOf' in to) return sql`select s.id from push_subscriptions s where s.alert_id = ${to.requesterOf} and s.owner = 'alert'`
+  return sql`select s.id from push_subscriptions s where s.dropoff_id = ${to.riderOf} and s.owner = 'dropoff'`
 }
 
-export async function enqueuePushToOperators(sql: Db, m: NewMessage, now: Date) {
+// One push row per subscription of the audience; returns how many.
+export async function enqueuePush(
+  sql: Db,
+  m: { networkId: string; alertId?: string | null; dropoffId?: string | null; payload: Record<string, unknown> },
+  to: PushAudience,
+  now: Date,
+): Promise<number> {
   const rows = await sql`
-    insert into outbox (network_id, channel, alert_id, subscription_id, payload, next_attempt_at, created_at)
-    select ${m.networkId}, 'push', ${m.alertId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
-    from push_subscriptions s
-    join tokens t on t.id = s.token_id and t.revoked_at is null and (t.expires_at is null or t.expires_at > ${now})
-    where s.network_id = ${m.networkId} and s.owner = 'operator'
-    returning id`
-  return rows.length
-}
-
-export async function enqueuePushToRequester(sql: Db, m: NewMessage & { alertId: string }, now: Date) {
-  const rows = await sql`
-    insert into outbox (network_id, channel, alert_id, subscription_id, payload, next_attempt_at, created_at)
-    select ${m.networkId}, 'push', ${m.alertId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
-    from push_subscriptions s where s.alert_id = ${m.alertId} and s.owner = 'alert'
-    returning id`
-  return rows.length
-}
-
-// A drop-off rider's browser, told of the driver's decision on their request.
-export async function enqueuePushToRider(sql: Db, m: { networkId: string; dropoffId: string; payload: Record<string, unknown> }, now: Date) {
-  const rows = await sql`
-    insert into outbox (network_id, channel, dropoff_id, subscription_id, payload, next_attempt_at, created_at)
-    select ${m.networkId}, 'push', ${m.dropoffId}, s.id, ${sql.json(m.payload as never)}, ${now}, ${now}
-    from push_subscriptions s where s.dropoff_id = ${m.dropoffId} and s.owner = 'dropoff'
+    insert into outbox (network_id, channel, alert_id, dropoff_id, subscription_id, payload, next_attempt_at, created_at)
+    select ${m.networkId}, 'push', ${m.alertId ?? null}::uuid, ${m.dropoffId ?? null}::uuid, x.id, ${sql.json(m.payload as never)}, ${now}, ${now}
+    from (${subscriptionsOf(sql, to, now)}) x
     returning id`
   return rows.length
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/types.ts'
 import type { Text } from '../errors.ts'
 import type { Network } from '../networks/schemas.ts'
-import { enqueuePushToRider } from '../notify/outbox.ts'
+import { enqueuePush } from '../notify/outbox.ts'
 import type { DropoffRow } from './dropoff-queries.ts'
 
 // What a rider is told when their request changes, in the network's language: the rider
@@ -57,5 +57,5 @@ export async function pushToRider(tx: Db, network: Pick<Network, 'id' | 'slug' |
     text: text[network.locale === 'en' ? 'en' : 'fr'],
     at: now.toISOString(),
   }
-  return enqueuePushToRider(tx, { networkId: network.id, dropoffId: d.id, payload }, now)
+  return enqueuePush(tx, { networkId: network.id, dropoffId: d.id, payload }, { riderOf: d.id }, now)
 }

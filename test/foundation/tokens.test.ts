@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashToken, insertToken } from '../../src/auth/tokens.ts'
-import { enqueuePushToOperators } from '../../src/notify/outbox.ts'
+import { enqueuePush } from '../../src/notify/outbox.ts'
 import { ADMIN_TOKEN, createNetwork, type TestApp, testApp } from '../helpers/app.ts'
 import { runCli } from '../helpers/process.ts'
 
@@ -157,8 +157,8 @@ describe('listing and revoking', () => {
         values (${network.id}, 'operator', ${token}, ${`https://push.example/op-${n}`}, 'k', 'a', ${START})`
     }
     const message = { networkId: network.id, alertId: null, payload: { kind: 'test' } }
-    expect(await enqueuePushToOperators(t.db.sql, message, new Date(START.getTime() + 3600_000))).toBe(2)
-    expect(await enqueuePushToOperators(t.db.sql, message, new Date(START.getTime() + 2 * DAY))).toBe(1)
+    expect(await enqueuePush(t.db.sql, message, { operatorsOf: network.id }, new Date(START.getTime() + 3600_000))).toBe(2)
+    expect(await enqueuePush(t.db.sql, message, { operatorsOf: network.id }, new Date(START.getTime() + 2 * DAY))).toBe(1)
   })
 
   it('the list shows role, label, vehicle, dates and last use, never the secret', async () => {
