@@ -1,20 +1,14 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { escalateDue, eraseExpired } from '../alerts/jobs.ts'
-import { alertChannel } from '../alerts/channel.ts'
-import { afterCommit } from '../realtime/after-commit.ts'
 import { createApp } from '../app.ts'
 import { type Config, loadConfig } from '../config.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { outboxRunner } from '../notify/dispatcher.ts'
 import { twilioSender } from '../notify/twilio.ts'
 import { webPushSender } from '../notify/web-push.ts'
-import { tidyPlacesIndex } from '../places/index-upkeep.ts'
-import { refreshDuePeriods } from '../places/periods.ts'
 import { localSignal } from '../realtime/signal.ts'
+import { JOBS } from '../schedule.ts'
 import { systemClock } from '../services.ts'
-import { coarsenOldDropoffs } from '../transit/dropoff-queries.ts'
-import { expireEndedDropoffs } from '../transit/jobs.ts'
 import { resolveHashSecret } from './hash-secret.ts'
 import { type Database, ensureSchema, openDatabase, warmPool } from './database.ts'
 import { startJobs } from './jobs.ts'
@@ -103,32 +97,12 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s))
   })
+  const context = { sql: db.sql, logger: log, signal, wakeOutbox: outbox.wake }
   const stopJobs = startJobs(
     [
-      // Keeps every active place's open periods materialised ahead of now.
-      { name: 'refresh-open-periods', everyMs: 3600_000, run: () => refreshDuePeriods(db.sql, systemClock.now()) },
-      // Those refreshes rewrite rows and loosen the index the searches walk.
-      { name: 'tidy-places-index', everyMs: 3600_000, run: () => tidyPlacesIndex(db.sql) },
-      { name: 'coarsen-old-dropoffs', everyMs: 3600_000, run: () => coarsenOldDropoffs(db.sql, systemClock.now()) },
-      // Requests on trips that are over, where no bus reported passing the point.
-      {
-        name: 'expire-ended-dropoffs',
-        everyMs: 60_000,
-        run: () => expireEndedDropoffs({ sql: db.sql, signal, wakeOutbox: outbox.wake, logger: log }, systemClock.now()),
-      },
-      // New alerts wake it at once; the tick retries what failed and what another instance dropped.
+      ...JOBS.map((job) => ({ name: job.name, everyMs: job.everyMs, run: () => job.run(context, systemClock.now()) })),
+      // New messages wake it at once; the tick retries what failed and what another instance dropped.
       { name: 'outbox', everyMs: 2000, run: outbox.run },
-      {
-        name: 'escalate-alerts',
-        everyMs: 5000,
-        run: async () => {
-          const escalated = await escalateDue(db.sql, systemClock.now())
-          if (escalated.length) outbox.wake()
-          for (const a of escalated) await afterCommit(log, 'alert escalated', () => signal.publish(alertChannel(a.network_id), a.id))
-          return escalated.length
-        },
-      },
-      { name: 'erase-expired-alerts', everyMs: 3600_000, run: () => eraseExpired(db.sql, systemClock.now()) },
     ],
     log,
   )

@@ -1,0 +1,56 @@
+import type { Sql } from 'postgres'
+import { announceAlert } from './alerts/channel.ts'
+import { escalateDue, eraseExpired } from './alerts/jobs.ts'
+import type { Logger } from './logger.ts'
+import { tidyPlacesIndex } from './places/index-upkeep.ts'
+import { refreshDuePeriods } from './places/periods.ts'
+import { afterCommit } from './realtime/after-commit.ts'
+import type { Services } from './services.ts'
+import { coarsenOldDropoffs } from './transit/dropoff-queries.ts'
+import { expireEndedDropoffs } from './transit/jobs.ts'
+
+// The background work halte needs wherever it runs, declared once: a Node instance
+// runs each on a timer (`everyMs`), Workers on the cron triggers of wrangler.toml
+// (`cron`). Each job is safe on several instances at once (row locks, idempotent
+// writes), and the messages it queues wait in the outbox for a dispatcher.
+
+// The cron expressions of wrangler.toml: every minute, and on the hour.
+export const EVERY_MINUTE = '* * * * *'
+export const HOURLY = '0 * * * *'
+
+export type JobContext = { sql: Sql; logger: Logger } & Partial<Pick<Services, 'signal' | 'wakeOutbox'>>
+
+export interface ScheduledJob {
+  name: string
+  everyMs: number
+  cron: typeof EVERY_MINUTE | typeof HOURLY
+  run(x: JobContext, now: Date): Promise<unknown>
+}
+
+const HOUR = 3600_000
+
+export const JOBS: ScheduledJob[] = [
+  // An alert nobody acknowledged escalates (to operators again, then the on-call phone).
+  {
+    name: 'escalate-alerts',
+    everyMs: 5000,
+    cron: EVERY_MINUTE,
+    run: async (x, now) => {
+      const escalated = await escalateDue(x.sql, now)
+      for (const a of escalated) await afterCommit(x.logger, 'alert escalated', () => announceAlert(x, a.network_id, a.id))
+      return escalated.length
+    },
+  },
+  // Requests on trips that are over, where no bus reported passing the point.
+  { name: 'expire-ended-dropoffs', everyMs: 60_000, cron: EVERY_MINUTE, run: (x, now) => expireEndedDropoffs(x, now) },
+  // Keeps every active place's open periods materialised ahead of now.
+  { name: 'refresh-open-periods', everyMs: HOUR, cron: HOURLY, run: (x, now) => refreshDuePeriods(x.sql, now) },
+  // Those refreshes rewrite rows and loosen the index the searches walk.
+  { name: 'tidy-places-index', everyMs: HOUR, cron: HOURLY, run: (x) => tidyPlacesIndex(x.sql) },
+  { name: 'coarsen-old-dropoffs', everyMs: HOUR, cron: HOURLY, run: (x, now) => coarsenOldDropoffs(x.sql, now) },
+  { name: 'erase-expired-alerts', everyMs: HOUR, cron: HOURLY, run: (x, now) => eraseExpired(x.sql, now) },
+]
+
+// The jobs a cron trigger runs: the hourly trigger runs the every-minute jobs too
+// (Workers fires one trigger per scheduled event).
+export const jobsForCron = (cron: string) => JOBS.filter((j) => j.cron === EVERY_MINUTE || cron === HOURLY)
