@@ -1,7 +1,8 @@
 import { type Db, textArray } from '../db/types.ts'
 import { mercPoint, mercRadius, point } from '../geo/sql.ts'
+import type { AlertStatus } from './schemas.ts'
 
-export type AlertStatus = 'open' | 'acknowledged' | 'resolved' | 'cancelled' | 'false_alarm'
+export type { AlertStatus } from './schemas.ts'
 
 export interface AlertRow {
   id: string

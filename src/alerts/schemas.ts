@@ -14,6 +14,7 @@ export const createAlertSchema = z
   .openapi('AlertCreate')
 
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'cancelled', 'false_alarm'] as const
+export type AlertStatus = (typeof ALERT_STATUSES)[number]
 
 export const alertSchema = z
   .object({

@@ -1,10 +1,10 @@
 import { type Db, textArray } from '../db/types.ts'
 import { point } from '../geo/sql.ts'
-import type { Application, PartnerPatch } from './schemas.ts'
+import type { Application, PartnerPatch, PlaceStatus } from './schemas.ts'
 
 // One function per query. Writes that must go together take a transaction's `sql`.
 
-export type PlaceStatus = 'pending' | 'active' | 'rejected' | 'suspended' | 'withdrawn'
+export type { PlaceStatus } from './schemas.ts'
 
 export interface PlaceRow {
   id: string

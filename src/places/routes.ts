@@ -38,6 +38,7 @@ import {
   EMERGENCY,
   featureCollectionSchema,
   nearestQuerySchema,
+  PLACE_STATUSES,
   placeFeatureSchema,
 } from './schemas.ts'
 
@@ -236,7 +237,7 @@ export function placesApp(s: Services) {
       request: {
         params: slugParams,
         query: z.object({
-          status: z.enum(['pending', 'active', 'rejected', 'suspended', 'withdrawn']).default('pending'),
+          status: z.enum(PLACE_STATUSES).default('pending'),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
       },

@@ -1,6 +1,9 @@
 import { z } from '@hono/zod-openapi'
 import { bboxText, lonSchema, queryLonSchema, queryServedLatSchema, servedLatSchema, servedPointSchema } from '../geo/schemas.ts'
 
+export const PLACE_STATUSES = ['pending', 'active', 'rejected', 'suspended', 'withdrawn'] as const
+export type PlaceStatus = (typeof PLACE_STATUSES)[number]
+
 export const FEATURES = [
   'lgbti_welcoming',
   'step_free',

@@ -1,5 +1,6 @@
 import type { Db } from '../db/types.ts'
 import { point } from '../geo/sql.ts'
+import type { DropoffStatus } from './schemas.ts'
 
 export interface DropoffRow {
   id: string
@@ -7,7 +8,7 @@ export interface DropoffRow {
   trip_id: string
   route_id: string
   access_token_hash: string
-  status: 'pending' | 'accepted' | 'declined' | 'done' | 'expired'
+  status: DropoffStatus
   lat: number
   lon: number
   offset_m: number

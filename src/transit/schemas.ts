@@ -21,27 +21,13 @@ export const dropoffRequestSchema = z
   })
   .openapi('DropoffRequest')
 
-export const dropoffCreatedSchema = z
-  .object({
-    id: z.string().uuid(),
-    status: z.literal('pending'),
-    access_token: z.string().openapi({ description: 'Shown once; send it as X-Access-Token to read the outcome.' }),
-    trip_id: z.string(),
-    snapped: pointSchema,
-    offset_m: z.number(),
-    distance_along_m: z.number(),
-    after_stop: stopRef,
-    before_stop: stopRef,
-    after_stop_m: z.number(),
-    text: z.string(),
-    created_at: z.string(),
-  })
-  .openapi('DropoffCreated')
+export const DROPOFF_STATUSES = ['pending', 'accepted', 'declined', 'done', 'expired'] as const
+export type DropoffStatus = (typeof DROPOFF_STATUSES)[number]
 
 export const dropoffSchema = z
   .object({
     id: z.string().uuid(),
-    status: z.enum(['pending', 'accepted', 'declined', 'done', 'expired']),
+    status: z.enum(DROPOFF_STATUSES),
     trip_id: z.string(),
     route_id: z.string(),
     snapped: pointSchema,
@@ -58,6 +44,16 @@ export const dropoffSchema = z
     expired_at: z.string().nullable(),
   })
   .openapi('Dropoff')
+
+// The answer to a new request: where it was placed, and the token to follow it.
+export const dropoffCreatedSchema = dropoffSchema
+  .pick({ id: true, trip_id: true, snapped: true, distance_along_m: true, after_stop: true, before_stop: true, after_stop_m: true, text: true, created_at: true })
+  .extend({
+    status: z.literal('pending'),
+    access_token: z.string().openapi({ description: 'Shown once; send it as X-Access-Token to read the outcome.' }),
+    offset_m: z.number(),
+  })
+  .openapi('DropoffCreated')
 
 export const feedItemSchema = dropoffSchema.extend({ ahead_m: z.number().nullable() }).openapi('DriverDropoff')
 
