@@ -1,10 +1,7 @@
 import type { Sql } from 'postgres'
-import { insertToken } from '../auth/tokens.ts'
 import { HalteError } from '../errors.ts'
-import { parseHours } from '../hours/parse.ts'
 import type { Network } from '../networks/schemas.ts'
-import { isSolar, refreshPlacePeriods } from './periods.ts'
-import { insertPlace, isInsideNetworkArea } from './queries.ts'
+import { enrolPlace } from './enrol.ts'
 import { applicationSchema, KINDS } from './schemas.ts'
 
 // Bulk import for cities that keep their partner list in a spreadsheet: each row is
@@ -61,31 +58,13 @@ export async function importPlaces(
     }
     const p = parsed.data
     try {
-      const { warnings } = parseHours(p.opening_hours, {
-        countryCode: network.country_code,
-        regionCode: network.region_code,
-        lat: p.location.lat,
-        lon: p.location.lon,
+      const done = await enrolPlace(sql, network, p, {
+        status: opts.approve ? 'active' : 'pending',
+        actor: 'import',
+        reason: 'bulk import',
+        now: opts.now,
       })
-      if (!(await isInsideNetworkArea(sql, network.id, p.location.lat, p.location.lon))) {
-        throw new Error('outside the network area / hors du territoire du réseau')
-      }
-      const { charter_accepted: _c, ...place } = p
-      const status = opts.approve ? 'active' : 'pending'
-      const done = await sql.begin(async (tx) => {
-        const { id } = await insertPlace(
-          tx,
-          network.id,
-          { ...place, status, hours_warnings: warnings, hours_solar: isSolar(p.opening_hours) },
-          opts.now,
-        )
-        await tx`insert into place_status_history (place_id, from_status, to_status, actor_role, reason, at)
-                 values (${id}, null, ${status}, 'import', 'bulk import', ${opts.now})`
-        const { token } = await insertToken(tx, { role: 'partner', label: p.name, networkId: network.id, placeId: id })
-        if (opts.approve) await refreshPlacePeriods(tx, id, network, opts.now)
-        return { id, token }
-      })
-      report.imported.push({ row, id: done.id, name: p.name, partner_token: done.token, warnings })
+      report.imported.push({ row, id: done.id, name: p.name, partner_token: done.token, warnings: done.warnings })
     } catch (e) {
       const reason = e instanceof HalteError ? (e.detailText?.en ?? e.code) : e instanceof Error ? e.message : String(e)
       report.rejected.push({ row, name: p.name, reason })

@@ -1,17 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { operatorOf } from '../auth/guards.ts'
-import { insertToken } from '../auth/tokens.ts'
 import { HalteError, notFound } from '../errors.ts'
-import { parseHours } from '../hours/parse.ts'
+import { enforceLimit, type Limit } from '../http/rate-limit.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { loadNetwork, networkNotFound } from '../networks/load.ts'
-import { enforceLimit, type Limit } from '../http/rate-limit.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
+import { enrolPlace } from './enrol.ts'
 import { searchInstant, searchNearest } from './nearest.ts'
-import { isSolar, refreshPlacePeriods } from './periods.ts'
 import { changesOf } from './partner.ts'
+import { refreshPlacePeriods } from './periods.ts'
 import { nearestFeature, pendingChangeOut, privateFeature, publicFeature } from './present.ts'
 import {
   applyIdentityChange,
@@ -19,16 +18,14 @@ import {
   closePendingChange,
   findPendingChange,
   findPlace,
-  lockPlace,
-  pendingChangesOf,
-  placesWithPendingChanges,
-  insertPlace,
-  isInsideNetworkArea,
   listPlacesByStatus,
+  lockPlace,
   type PlaceStatus,
+  pendingChangesOf,
   placeHistory,
   placesDueForTraining,
   placesInBbox,
+  placesWithPendingChanges,
 } from './queries.ts'
 import {
   applicationSchema,
@@ -79,34 +76,8 @@ export function placesApp(s: Services) {
         fr: 'Trop de candidatures en peu de temps depuis cette connexion.',
         en: 'Too many applications in a short time from this connection.',
       })
-      const body = c.req.valid('json')
-      const { warnings } = parseHours(body.opening_hours, {
-        countryCode: network.country_code,
-        regionCode: network.region_code,
-        lat: body.location.lat,
-        lon: body.location.lon,
-      })
-      if (!(await isInsideNetworkArea(s.sql, network.id, body.location.lat, body.location.lon))) {
-        throw new HalteError(422, 'outside_network_area', {
-          fr: `Ce lieu est hors du territoire du réseau « ${network.name} ».`,
-          en: `This place is outside the area of network "${network.name}".`,
-        })
-      }
-      const { charter_accepted: _accepted, ...place } = body
-      const now = s.clock.now()
-      const created = await s.sql.begin(async (tx) => {
-        const { id } = await insertPlace(
-          tx,
-          network.id,
-          { ...place, status: 'pending', hours_warnings: warnings, hours_solar: isSolar(body.opening_hours) },
-          now,
-        )
-        await tx`insert into place_status_history (place_id, from_status, to_status, actor_role, at)
-                 values (${id}, null, 'pending', 'public', ${now})`
-        const { token } = await insertToken(tx, { role: 'partner', label: body.name, networkId: network.id, placeId: id })
-        return { id, token }
-      })
-      return c.json({ id: created.id, status: 'pending' as const, partner_token: created.token, warnings }, 201)
+      const created = await enrolPlace(s.sql, network, c.req.valid('json'), { status: 'pending', actor: 'public', reason: null, now: s.clock.now() })
+      return c.json({ id: created.id, status: 'pending' as const, partner_token: created.token, warnings: created.warnings }, 201)
     },
   )
 
