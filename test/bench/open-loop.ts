@@ -1,0 +1,61 @@
+// An open-loop load generator: requests leave on a fixed schedule whatever the server
+// does, and each latency is counted from the instant its request was due, not from when
+// it went out. A closed loop (wrk, autocannon without a rate) waits for answers before
+// asking again, so a slow server is asked less and its queueing never shows.
+//
+// Runs in its own process: `node --import tsx open-loop.ts <base> <rate/s> <seconds> <paths.json>`;
+// prints one JSON line: { sent, done, failed, p50, p99, max } (ms).
+import { Agent, request } from 'node:http'
+import { readFileSync } from 'node:fs'
+
+const [base, rateArg, secondsArg, pathsFile] = process.argv.slice(2)
+const rate = Number(rateArg)
+const seconds = Number(secondsArg)
+const paths = JSON.parse(readFileSync(pathsFile!, 'utf8')) as string[]
+const url = new URL(base!)
+// Enough sockets that a request never waits for one: the schedule, not the pool, decides.
+const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+const latencies: number[] = []
+let failed = 0
+let sent = 0
+
+function send(path: string, due: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request({ host: url.hostname, port: url.port, path, agent }, (res) => {
+      res.resume()
+      res.on('end', () => {
+        if (res.statusCode === 200) latencies.push(performance.now() - due)
+        else failed++
+        resolve()
+      })
+    })
+    req.on('error', () => {
+      failed++
+      resolve()
+    })
+    req.end()
+  })
+}
+
+const interval = 1000 / rate
+const start = performance.now() + 50
+const total = Math.round(rate * seconds)
+const pending: Promise<void>[] = []
+await new Promise<void>((resolve) => {
+  const tick = () => {
+    const now = performance.now()
+    // Every request whose time has come leaves now, measured from its due time.
+    while (sent < total && start + sent * interval <= now) {
+      pending.push(send(paths[sent % paths.length]!, start + sent * interval))
+      sent++
+    }
+    if (sent < total) setTimeout(tick, Math.max(0, Math.min(1, start + sent * interval - performance.now())))
+    else resolve()
+  }
+  setTimeout(tick, 50)
+})
+await Promise.all(pending)
+agent.destroy()
+latencies.sort((a, b) => a - b)
+const at = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)] ?? Number.NaN) * 100) / 100
+console.log(JSON.stringify({ sent, done: latencies.length, failed, p50: at(0.5), p99: at(0.99), max: at(1) }))
