@@ -14,6 +14,8 @@ export const systemClock: Clock = { now: () => new Date() }
 
 export interface Services {
   sql: Sql
+  // Sessions for the public nearest search, which plan its statement once (absent: sql).
+  searchSql?: Sql
   clock: Clock
   logger: Logger
   config: Config

@@ -95,7 +95,7 @@ export function placesApp(s: Services) {
       const q = c.req.valid('query')
       const at = searchInstant(q.at, s.clock.now())
       // The network is read by the search itself: one round trip for the whole answer.
-      const { network, places } = await searchNearest(s.sql, { slug }, {
+      const { network, places } = await searchNearest(s.searchSql ?? s.sql, { slug }, {
         lat: q.lat,
         lon: q.lon,
         at,

@@ -88,12 +88,14 @@ export async function startNode(env: Record<string, string | undefined> = proces
   // Only for serving (CLI commands end before it would pay), on PostgreSQL (the embedded
   // database is one session). In the background: readiness need not wait for a few
   // hundred ms of connecting; a request that comes first opens its own session.
-  if (db.kind === 'postgres') warmPool(db.sql, db.max).catch((err: unknown) => log.warn('database pool warm-up failed', { err }))
+  if (db.kind === 'postgres') {
+    for (const pool of [db.sql, db.search]) warmPool(pool, db.max).catch((err: unknown) => log.warn('database pool warm-up failed', { err }))
+  }
   // The embedded database never delivers NOTIFY to socket clients: signal in-process.
   const signal = db.kind === 'embedded' ? localSignal() : pgSignal(db.sql)
   const senders = notifySenders(config)
   const outbox = outboxRunner({ sql: db.sql, clock: systemClock, log, ...senders })
-  const app = createApp({ sql: db.sql, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress })
+  const app = createApp({ sql: db.sql, searchSql: db.search, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress })
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s))
   })
