@@ -27,13 +27,17 @@ const twiml = (text: string | null) => {
 export function smsApp(s: Services) {
   const app = createRouter()
 
-  // Twilio signs the URL and the form's fields, so the form must be read to check the
-  // signature; what can be refused before reading it is: no token configured, no
+  // Twilio signs the URL and the form's fields, so the form must be parsed to check the
+  // signature; what can be refused before parsing it is: no token configured, no
   // signature, or one that is not an HMAC-SHA1 in base64 (28 characters). The body limit
   // (64 KB) has already applied by then.
   app.use(TWILIO_SMS_PATH, async (c, next) => {
     const signature = c.req.header('x-twilio-signature')
     if (!s.config.TWILIO_AUTH_TOKEN || !s.config.PUBLIC_BASE_URL || !signature || !/^[A-Za-z0-9+/]{27}=$/.test(signature)) {
+      // Drained (64 KB at most, the body limit applies) rather than left unread: a proxy
+      // in front (workerd's own, seen here) otherwise loses the connection for the next
+      // request on it. It is not parsed.
+      await c.req.arrayBuffer().catch(() => {})
       throw invalidSignature()
     }
     await next()
