@@ -18,14 +18,15 @@ import { placesApp } from './places/routes.ts'
 import { driverApp } from './transit/driver-routes.ts'
 import { dropoffsApp } from './transit/dropoff-routes.ts'
 import { transitApp } from './transit/routes.ts'
-import type { Services } from './services.ts'
+import { type Services, type ServicesInput, withPorts } from './services.ts'
 import { smsApp } from './sms/routes.ts'
 
 export const VERSION = '0.1.0'
 
 // Builds the whole HTTP surface from injected services. Runtime-free on purpose: the
 // same app runs under @hono/node-server, in workerd, and in tests via app.request().
-export function createApp(s: Services, opts: { metrics?: Metrics } = {}) {
+export function createApp(input: ServicesInput, opts: { metrics?: Metrics } = {}) {
+  const s = withPorts(input)
   const metrics = opts.metrics ?? new Metrics()
   const app = new OpenAPIHono<AppEnv>()
 

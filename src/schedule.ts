@@ -18,7 +18,7 @@ import { expireEndedDropoffs } from './transit/jobs.ts'
 export const EVERY_MINUTE = '* * * * *'
 export const HOURLY = '0 * * * *'
 
-export type JobContext = { sql: Sql; logger: Logger } & Partial<Pick<Services, 'signal' | 'wakeOutbox'>>
+export type JobContext = { sql: Sql; logger: Logger } & Pick<Services, 'signal' | 'wakeOutbox'>
 
 export interface ScheduledJob {
   name: string

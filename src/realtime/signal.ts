@@ -6,6 +6,8 @@
 export type Unsubscribe = () => Promise<void>
 
 export interface Signal {
+  // false for the stand-in of a runtime without one: streams then poll more often.
+  readonly live: boolean
   // Call after the transaction that wrote the fact has committed.
   publish(channel: string, payload: string): Promise<void>
   // `fn` also receives '' when the subscription (re)connects: re-read the backlog then.
@@ -17,6 +19,7 @@ export interface Signal {
 export function localSignal(): Signal {
   const channels = new Map<string, Set<(payload: string) => void>>()
   return {
+    live: true,
     async publish(channel, payload) {
       for (const fn of channels.get(channel) ?? []) queueMicrotask(() => fn(payload))
     },
@@ -30,4 +33,13 @@ export function localSignal(): Signal {
       }
     },
   }
+}
+
+// Where nothing can wake a stream (a Workers isolate serves one request): streams poll.
+export const noSignal: Signal = {
+  live: false,
+  async publish() {},
+  async subscribe() {
+    return async () => {}
+  },
 }

@@ -14,7 +14,7 @@ export interface StreamEvent {
 }
 
 export interface CursorStreamOptions {
-  signal?: Signal
+  signal: Signal
   channel: string
   read(after: string | null): Promise<StreamEvent[]>
   heartbeatMs?: number
@@ -56,7 +56,7 @@ const EVENT_ID = /^\d{1,18}$/
 
 export function cursorStream(c: Context, o: CursorStreamOptions): Response {
   const heartbeatMs = o.heartbeatMs ?? 15_000
-  const pollMs = o.pollMs ?? (o.signal ? 10_000 : 2_000)
+  const pollMs = o.pollMs ?? (o.signal.live ? 10_000 : 2_000)
   const maxMs = o.maxMs ?? 15 * 60_000
   let cursor = c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? null
   if (cursor === '') cursor = null
@@ -91,7 +91,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
       closed = true
       wake?.()
     })
-    const unsubscribe = await o.signal?.subscribe(o.channel, () => {
+    const unsubscribe = await o.signal.subscribe(o.channel, () => {
       dirty = true
       wake?.()
     })
@@ -133,7 +133,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
       }
     } finally {
       if (slot) slot.slots.release(slot.key)
-      await unsubscribe?.()
+      await unsubscribe()
     }
   })
 }

@@ -8,6 +8,7 @@ import type { Signal } from '../realtime/signal.ts'
 export function pgSignal(sql: Sql): Signal {
   const channels = new Map<string, { fns: Set<(payload: string) => void>; unlisten: Promise<() => Promise<void>> }>()
   return {
+    live: true,
     async publish(channel, payload) {
       await sql`select pg_notify(${channel}, ${payload})`
     },

@@ -1,6 +1,7 @@
 import type postgres from 'postgres'
 import type { Logger } from '../logger.ts'
 import { jobsForCron } from '../schedule.ts'
+import { withPorts } from '../services.ts'
 
 export { EVERY_MINUTE, HOURLY } from '../schedule.ts'
 
@@ -11,7 +12,7 @@ export { EVERY_MINUTE, HOURLY } from '../schedule.ts'
 export async function runScheduled(sql: postgres.Sql, log: Logger, cron: string, now: Date) {
   for (const job of jobsForCron(cron)) {
     try {
-      await job.run({ sql, logger: log }, now)
+      await job.run(withPorts({ sql, logger: log }), now)
     } catch (err) {
       log.error('job failed', { job: job.name, err })
     }

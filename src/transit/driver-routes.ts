@@ -110,7 +110,7 @@ export function driverApp(s: Services) {
       await afterCommit(c.get('log'), 'driver position', async () => {
         for (const vehicle of released) await wakeVehicle(s, d.network.id, vehicle, 'trip')
         if (tripId && expiredRows.length > 0) {
-          s.wakeOutbox?.()
+          s.wakeOutbox()
           await wakeDrivers(s, d.network.id, tripId, 'expired')
         }
         if (tripId !== (previous?.trip_id ?? null)) await wakeVehicle(s, d.network.id, d.vehicle, 'trip')
@@ -145,7 +145,7 @@ export function driverApp(s: Services) {
         signal: s.signal,
         channel: vehicleChannel(d.network.id, d.vehicle),
         // Thousands of buses hold a stream each: with a signal, the safety poll can be rare.
-        pollMs: s.signal ? 30_000 : undefined,
+        pollMs: s.signal.live ? 30_000 : undefined,
         // "<trip_id>:<event id>", as read() below writes them.
         cursor: /^[^\r\n]{1,200}:\d{1,18}$/,
         slot: { slots: streams, key: c.get('principal')?.tokenId ?? 'admin' },
@@ -213,7 +213,7 @@ export function driverApp(s: Services) {
           })
         }
         await afterCommit(c.get('log'), `dropoff ${decision}`, () => {
-          s.wakeOutbox?.()
+          s.wakeOutbox()
           return wakeDrivers(s, d.network.id, row.trip_id, id)
         })
         return c.json(presentDropoff(updated, d.network), 200)

@@ -10,7 +10,7 @@ import { pushToRider } from './rider-push.ts'
 // Scheduled: a request whose trip is over can no longer be served. It expires with its
 // rider's push in one transaction; drivers' streams and the dispatcher are woken after
 // the commit. Safe on several instances at once (SKIP LOCKED).
-export async function expireEndedDropoffs(s: Pick<Services, 'sql'> & Partial<Pick<Services, 'signal' | 'wakeOutbox' | 'logger'>>, now: Date): Promise<number> {
+export async function expireEndedDropoffs(s: Pick<Services, 'sql' | 'signal' | 'wakeOutbox'> & Partial<Pick<Services, 'logger'>>, now: Date): Promise<number> {
   const expired = await s.sql.begin(async (tx) => {
     const rows = await expireEnded(tx, now, TRIP_SLACK_S)
     const networks = new Map<string, Network | null>()
@@ -21,7 +21,7 @@ export async function expireEndedDropoffs(s: Pick<Services, 'sql'> & Partial<Pic
     }
     return rows
   })
-  if (expired.length) s.wakeOutbox?.()
+  if (expired.length) s.wakeOutbox()
   const trips = new Set(expired.map((r) => `${r.network_id}\u0000${r.trip_id}`))
   for (const key of trips) {
     const [networkId, tripId] = key.split('\u0000') as [string, string]

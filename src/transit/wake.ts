@@ -5,7 +5,8 @@ import { vehicleChannel } from './present.ts'
 // Every vehicle announced on a trip re-reads its feed (a request came, was decided or
 // expired). Call it after the commit, through afterCommit.
 export async function wakeDrivers(s: Pick<Services, 'sql' | 'signal'>, networkId: string, tripId: string, hint: string) {
-  if (!s.signal) return
+  // Without a live signal the feeds poll: no need to look the vehicles up.
+  if (!s.signal.live) return
   for (const vehicle of await vehiclesOnTrip(s.sql, networkId, tripId)) {
     await s.signal.publish(vehicleChannel(networkId, vehicle), hint)
   }
@@ -13,5 +14,5 @@ export async function wakeDrivers(s: Pick<Services, 'sql' | 'signal'>, networkId
 
 // One vehicle re-reads its feed (its trip changed).
 export async function wakeVehicle(s: Pick<Services, 'signal'>, networkId: string, vehicle: string, hint: string) {
-  await s.signal?.publish(vehicleChannel(networkId, vehicle), hint)
+  await s.signal.publish(vehicleChannel(networkId, vehicle), hint)
 }

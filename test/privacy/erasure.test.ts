@@ -1,6 +1,7 @@
 import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { escalateDue, eraseExpired } from '../../src/alerts/jobs.ts'
+import { eraseExpired, escalateDue } from '../../src/alerts/jobs.ts'
+import { withPorts } from '../../src/services.ts'
 import { coarsenOldDropoffs } from '../../src/transit/dropoff-queries.ts'
 import { expireEndedDropoffs } from '../../src/transit/jobs.ts'
 import { activePlace, subscription } from '../alerts/fixtures.ts'
@@ -131,7 +132,7 @@ beforeAll(async () => {
 
   // Sixteen days later (retention: 15), the jobs run.
   now = new Date(now.getTime() + 16 * 86_400_000)
-  await expireEndedDropoffs({ sql: t.db.sql }, now)
+  await expireEndedDropoffs(withPorts({ sql: t.db.sql }), now)
   await coarsenOldDropoffs(t.db.sql, now)
   await eraseExpired(t.db.sql, now)
 })

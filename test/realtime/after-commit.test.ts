@@ -9,6 +9,7 @@ import { calendarFeed, LAT, uploadFeed } from '../transit/feed.ts'
 const clock = { now: () => new Date('2026-11-20T21:00:00Z') }
 let published = 0
 const failing: Signal = {
+  live: true,
   publish: async () => {
     published++
     throw new Error('connection lost')

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { localSignal } from '../../src/realtime/signal.ts'
+import { localSignal, noSignal } from '../../src/realtime/signal.ts'
 import { cursorStream, type StreamEvent } from '../../src/realtime/sse.ts'
 import { readSse } from '../helpers/sse.ts'
 
@@ -10,7 +10,7 @@ function setup(opts: { poll?: number; withSignal?: boolean } = {}) {
   const app = new Hono()
   app.get('/stream', (c) =>
     cursorStream(c, {
-      signal: opts.withSignal === false ? undefined : signal,
+      signal: opts.withSignal === false ? noSignal : signal,
       channel: 'test',
       pollMs: opts.poll ?? 60_000,
       heartbeatMs: 60_000,

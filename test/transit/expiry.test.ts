@@ -3,6 +3,7 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
 import { localSignal } from '../../src/realtime/signal.ts'
+import { withPorts } from '../../src/services.ts'
 import { expireEndedDropoffs } from '../../src/transit/jobs.ts'
 import { ADMIN_TOKEN, createNetwork, createToken, type TestApp } from '../helpers/app.ts'
 import { testDatabase } from '../helpers/db.ts'
@@ -19,7 +20,7 @@ let slug: string
 let bus: string
 
 const at = (lon: number) => ({ lat: LAT, lon })
-const job = () => expireEndedDropoffs({ sql: t.db.sql, signal }, now)
+const job = () => expireEndedDropoffs(withPorts({ sql: t.db.sql, signal }), now)
 const ask = async (trip: string, when: string, lon = 7.32) => {
   const res = await t.request(`/v1/networks/${slug}/dropoffs`, { method: 'POST', json: { trip_id: trip, location: at(lon), at: when } })
   const body = (await res.json()) as { id: string; access_token: string }

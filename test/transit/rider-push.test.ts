@@ -1,8 +1,9 @@
-import webpush from 'web-push'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import webpush from 'web-push'
 import { createLogger } from '../../src/logger.ts'
 import { drainOutbox } from '../../src/notify/dispatcher.ts'
 import { webPushSender } from '../../src/notify/web-push.ts'
+import { withPorts } from '../../src/services.ts'
 import { expireEndedDropoffs } from '../../src/transit/jobs.ts'
 import { createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
 import { type PushPeer, startPushPeer } from '../helpers/push-peer.ts'
@@ -131,9 +132,9 @@ describe('rider push on the driver decision', () => {
     const r = await riderAsks('fr', 7.335, 'TR1b')
     // TR1b's last arrival is 22:14 in Paris; 30 min slack: still open at 22:43.
     now = new Date('2026-11-20T21:43:00Z')
-    expect(await expireEndedDropoffs({ sql: t.db.sql }, now)).toBe(0)
+    expect(await expireEndedDropoffs(withPorts({ sql: t.db.sql }), now)).toBe(0)
     now = new Date('2026-11-20T21:45:00Z')
-    expect(await expireEndedDropoffs({ sql: t.db.sql }, now)).toBeGreaterThanOrEqual(1)
+    expect(await expireEndedDropoffs(withPorts({ sql: t.db.sql }), now)).toBeGreaterThanOrEqual(1)
     await drain()
     expect(await messages(r.hash)).toEqual([expect.objectContaining({ status: 'expired', dropoff_id: r.id })])
   })
