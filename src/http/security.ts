@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 
-// Security headers, set by observe() after every handler: a few Headers.set calls, no
-// extra middleware layer on the /healthz fast path.
+// Security headers, set by observe() after every handler (or written into the busiest
+// answers as they are built): no extra middleware layer.
 //
 // Referrer-Policy is strict-origin-when-cross-origin rather than no-referrer: requesters
 // may carry their access token in the query string, and this policy never sends a path
@@ -31,6 +31,14 @@ export function embeddablePage(c: Context, opts: { ancestors?: readonly string[]
   const ancestors = opts.ancestors?.length ? opts.ancestors.join(' ') : "'self' https:"
   c.header('Content-Security-Policy', `${opts.sources ?? PAGE_SOURCES}; frame-ancestors ${ancestors}`)
 }
+
+// What every API answer carries, as one object: answers built with it need no change
+// afterwards (see jsonAnswer in observe.ts).
+export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': REFERRER_POLICY,
+  'Content-Security-Policy': API_CSP,
+})
 
 export function secureHeaders(headers: Headers) {
   headers.set('X-Content-Type-Options', 'nosniff')

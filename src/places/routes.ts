@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { operatorOf } from '../auth/guards.ts'
 import { HalteError, notFound } from '../errors.ts'
+import { jsonAnswer } from '../http/observe.ts'
 import { enforceLimit, type Limit } from '../http/rate-limit.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
@@ -40,6 +41,8 @@ import {
 } from './schemas.ts'
 
 const slugParams = z.object({ slug: slugSchema })
+// An answer about now: no cache may keep it.
+const NO_STORE = { 'Cache-Control': 'no-store' }
 const placeParams = z.object({ slug: slugSchema, id: z.uuid() })
 
 // Moderation: which states each decision may start from.
@@ -105,8 +108,8 @@ export function placesApp(s: Services) {
         radiusM: null,
       })
       if (!network) throw networkNotFound(slug)
-      c.header('cache-control', 'no-store')
-      return c.json(
+      return jsonAnswer(
+        c,
         {
           type: 'FeatureCollection' as const,
           features: places.map((p) => nearestFeature(p, network.timezone)),
@@ -115,6 +118,7 @@ export function placesApp(s: Services) {
           emergency: EMERGENCY,
         },
         200,
+        NO_STORE,
       )
     },
   )
