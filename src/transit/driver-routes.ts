@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { type Principal, requirePrincipal } from '../auth/principal.ts'
-import { isUniqueViolation } from '../db/errors.ts'
 import { HalteError, notFound } from '../errors.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import type { Network } from '../networks/schemas.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
 import { cursorStream, StreamSlots } from '../realtime/sse.ts'
 import type { Services } from '../services.ts'
 import {
@@ -13,23 +13,17 @@ import {
   type Decision,
   type DropoffRow,
   decide,
-  expirePassed,
   findDropoff,
   findVehicle,
   lastEventId,
-  ONE_VEHICLE_PER_TRIP,
   openOnTrip,
-  releaseStaleHolders,
-  upsertVehicle,
 } from './dropoff-queries.ts'
-import { wakeDrivers, wakeVehicle } from './wake.ts'
-import { afterCommit } from '../realtime/after-commit.ts'
-import { makeLine, snapAhead } from './geometry.ts'
+import { reportPosition } from './position.ts'
 import { presentDropoff, vehicleChannel } from './present.ts'
-import { findTripShape } from './queries.ts'
 import { pushToRider } from './rider-push.ts'
-import { judgeProgress, notYourTrip, type Progress, TRIP_HOLD_MS, tripHeldElsewhere, unknownTrip } from './rules.ts'
+import { notYourTrip, } from './rules.ts'
 import { declineSchema, dropoffSchema, feedItemSchema, positionSchema } from './schemas.ts'
+import { wakeDrivers, wakeVehicle } from './wake.ts'
 
 interface Driver {
   principal: Principal
@@ -68,52 +62,14 @@ export function driverApp(s: Services) {
     }),
     async (c) => {
       const d = await driverOf(s, c.get('principal'))
-      const body = c.req.valid('json')
-      const now = s.clock.now()
-      const previous = await findVehicle(s.sql, d.network.id, d.vehicle)
-      const tripId = body.trip_id ?? previous?.trip_id ?? null
-      const claim = tripId !== null && tripId !== (previous?.trip_id ?? null)
-      let progress: Progress = { alongM: null, alongAt: null, passed: null }
-      if (tripId) {
-        const trip = await findTripShape(s.sql, d.network.id, tripId)
-        if (!trip) throw unknownTrip(d.network, tripId)
-        // A claim starts the trip afresh: what was passed before it is not this vehicle's to say.
-        const last = !claim && previous?.along_m != null ? { alongM: previous.along_m, at: previous.along_at ?? previous.at } : null
-        // On the same trip the bus only moves forward: search from a little behind its
-        // last known distance, so a loop's other pass is not mistaken for it.
-        const from = last ? Math.max(0, last.alongM - 200) : 0
-        progress = judgeProgress(last, snapAhead(makeLine(trip.coords), [body.lon, body.lat], from), now)
-      }
-      let released: string[] = []
-      let expiredRows: DropoffRow[]
-      try {
-        expiredRows = await s.sql.begin(async (tx) => {
-          if (claim) released = await releaseStaleHolders(tx, d.network.id, tripId, d.vehicle, new Date(now.getTime() - TRIP_HOLD_MS))
-          await upsertVehicle(tx, d.network.id, {
-            vehicle: d.vehicle,
-            tripId,
-            alongM: progress.alongM,
-            alongAt: progress.alongAt,
-            lat: body.lat,
-            lon: body.lon,
-            at: now,
-          })
-          const rows = tripId && progress.passed ? await expirePassed(tx, d.network.id, tripId, progress.passed, now) : []
-          for (const r of rows) await pushToRider(tx, d.network, r, now)
-          return rows
-        })
-      } catch (e) {
-        // Another vehicle reported on this trip within the hold: the trip is its own.
-        if (tripId && isUniqueViolation(e, ONE_VEHICLE_PER_TRIP)) throw tripHeldElsewhere(tripId)
-        throw e
-      }
+      const moved = await reportPosition(s, d.network, d.vehicle, c.req.valid('json'), s.clock.now())
       await afterCommit(c.get('log'), 'driver position', async () => {
-        for (const vehicle of released) await wakeVehicle(s, d.network.id, vehicle, 'trip')
-        if (tripId && expiredRows.length > 0) {
+        for (const vehicle of moved.released) await wakeVehicle(s, d.network.id, vehicle, 'trip')
+        if (moved.tripId && moved.expired > 0) {
           s.wakeOutbox()
-          await wakeDrivers(s, d.network.id, tripId, 'expired')
+          await wakeDrivers(s, d.network.id, moved.tripId, 'expired')
         }
-        if (tripId !== (previous?.trip_id ?? null)) await wakeVehicle(s, d.network.id, d.vehicle, 'trip')
+        if (moved.tripChanged) await wakeVehicle(s, d.network.id, d.vehicle, 'trip')
       })
       return c.body(null, 204)
     },
