@@ -132,7 +132,7 @@ function openLoop(base: string, at: Date, dir: string, rate: number) {
   writeFileSync(file, JSON.stringify(POINTS.map(searchPath(at))))
   const r = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/bench/open-loop.ts'), base, String(rate), String(SECONDS), file], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`open-loop generator failed: ${r.stderr}`)
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { sent: number; done: number; failed: number; p50: number; p99: number; max: number }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { sent: number; done: number; failed: number; p50: number; p99: number; max: number; lag99: number }
 }
 
 // CPU time (ms) a process has used, from /proc/<pid>/stat (utime + stime, in clock ticks).
@@ -271,6 +271,7 @@ export async function run() {
           open_p50_ms: open.p50,
           open_p99_ms: open.p99,
           open_failed: open.failed,
+          sender_late_p99_ms: open.lag99,
           node_cpu_ms: round2(perNode),
           pg_cpu_ms: round2(perPg),
           c32_p50_ms: h.p50,

@@ -4,7 +4,8 @@
 // asking again, so a slow server is asked less and its queueing never shows.
 //
 // Runs in its own process: `node --import tsx open-loop.ts <base> <rate/s> <seconds> <paths.json>`;
-// prints one JSON line: { sent, done, failed, p50, p99, max } (ms).
+// prints one JSON line: { sent, done, failed, p50, p99, max, lag99 } (ms), lag99 being how
+// late the generator itself sent (a machine too busy to send on time shows there).
 import { Agent, request } from 'node:http'
 import { readFileSync } from 'node:fs'
 
@@ -16,10 +17,12 @@ const url = new URL(base!)
 // Enough sockets that a request never waits for one: the schedule, not the pool, decides.
 const agent = new Agent({ keepAlive: true, maxSockets: 256 })
 const latencies: number[] = []
+const lags: number[] = []
 let failed = 0
 let sent = 0
 
 function send(path: string, due: number): Promise<void> {
+  lags.push(performance.now() - due)
   return new Promise((resolve) => {
     const req = request({ host: url.hostname, port: url.port, path, agent }, (res) => {
       res.resume()
@@ -56,6 +59,8 @@ await new Promise<void>((resolve) => {
 })
 await Promise.all(pending)
 agent.destroy()
-latencies.sort((a, b) => a - b)
-const at = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)] ?? Number.NaN) * 100) / 100
-console.log(JSON.stringify({ sent, done: latencies.length, failed, p50: at(0.5), p99: at(0.99), max: at(1) }))
+const at = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return Math.round((s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)] ?? Number.NaN) * 100) / 100
+}
+console.log(JSON.stringify({ sent, done: latencies.length, failed, p50: at(latencies, 0.5), p99: at(latencies, 0.99), max: at(latencies, 1), lag99: at(lags, 0.99) }))
