@@ -6,13 +6,24 @@ import { requirePrincipal } from './auth/principal.ts'
 import { tokensApp } from './auth/routes.ts'
 import { secretsEqual } from './auth/tokens.ts'
 import { HalteError } from './errors.ts'
-import { renderDocs } from './http/docs.ts'
+import {
+  DOCS_ASSET_BASE,
+  type DocsAssets,
+  finishDocument,
+  renderDocs,
+  SECURITY_SCHEMES,
+  SWAGGER_ASSETS,
+  SWAGGER_INIT,
+  type SwaggerAsset,
+  swaggerPage,
+} from './http/docs.ts'
 import type { AppEnv } from './http/env.ts'
 import { Metrics } from './http/metrics.ts'
 import { jsonAnswer, observe } from './http/observe.ts'
 import { limitBodies, refuseBadCharacters } from './http/input.ts'
 import { onError, onNotFound } from './http/problem.ts'
 import { networksApp } from './networks/routes.ts'
+import { channelsOf, type DispatcherState, deliveryMetrics, deliveryStatus } from './notify/health.ts'
 import { pushApp } from './notify/routes.ts'
 import { partnerApp } from './places/partner.ts'
 import { placesApp } from './places/routes.ts'
@@ -21,14 +32,19 @@ import { dropoffsApp } from './transit/dropoff-routes.ts'
 import { transitApp } from './transit/routes.ts'
 import { type Services, type ServicesInput, withPorts } from './services.ts'
 import { smsApp } from './sms/routes.ts'
+import { openStreams } from './realtime/sse.ts'
+import { feedMetrics } from './transit/feed-age.ts'
 
 export const VERSION = '0.1.0'
 
 // Builds the whole HTTP surface from injected services. Runtime-free on purpose: the
 // same app runs under @hono/node-server, in workerd, and in tests via app.request().
-export function createApp(input: ServicesInput, opts: { metrics?: Metrics } = {}) {
+// `dispatcher`: the outbox dispatcher of this process, where one runs (Node), for /readyz and /metrics.
+// `docsAssets`: swagger-ui-dist's files, where the runtime can read them (Node), for /docs.
+export function createApp(input: ServicesInput, opts: { metrics?: Metrics; dispatcher?: DispatcherState; docsAssets?: DocsAssets } = {}) {
   const s = withPorts(input)
   const metrics = opts.metrics ?? new Metrics()
+  metrics.gauge('halte_sse_streams_open', 'Server-Sent Events streams open in this process (driver feeds, alert streams).', openStreams)
   const app = new OpenAPIHono<AppEnv>()
 
   app.use(observe(s.logger, metrics))
@@ -38,9 +54,11 @@ export function createApp(input: ServicesInput, opts: { metrics?: Metrics } = {}
 
   // Probed every few seconds by every load balancer: its answer is built whole at once.
   app.get('/healthz', (c) => jsonAnswer(c, { status: 'ok' }))
+  // Ready means the database answers; `delivery` says whether alerts can reach anyone,
+  // which is no reason to take the instance out of a load balancer (refuges are still served).
   app.get('/readyz', async (c) => {
     await databaseAnswers(s)
-    return c.json({ status: 'ready' })
+    return c.json({ status: 'ready', delivery: await deliveryStatus(s.sql, channelsOf(s.config), opts.dispatcher, s.clock.now()) })
   })
   // Route names, volumes and latencies map the service for whoever reads them: the
   // scraper holds HALTE_METRICS_TOKEN, or an admin looks.
@@ -48,7 +66,9 @@ export function createApp(input: ServicesInput, opts: { metrics?: Metrics } = {}
     const token = bearerToken(c.req.header('authorization'))
     const scraper = token !== undefined && s.config.HALTE_METRICS_TOKEN !== undefined && (await secretsEqual(token, s.config.HALTE_METRICS_TOKEN))
     if (!scraper) requirePrincipal(token === undefined ? undefined : await principalOf(s, token), ['admin'])
-    return c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' })
+    const now = s.clock.now()
+    const [delivery, feeds] = await Promise.all([deliveryMetrics(s.sql, channelsOf(s.config), opts.dispatcher, now), feedMetrics(s.sql, now)])
+    return c.text(`${metrics.render()}${[...delivery, ...feeds].join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' })
   })
 
   app.route('/', networksApp(s))
@@ -62,18 +82,35 @@ export function createApp(input: ServicesInput, opts: { metrics?: Metrics } = {}
   app.route('/', pushApp(s))
   app.route('/', smsApp(s))
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme)
   const docConfig = {
     openapi: '3.1.0',
     info: {
       title: 'halte',
       version: VERSION,
       description:
-        'Refuges « Où est Angela ? », descente entre deux arrêts, alertes. En cas de danger : 17, 112, SMS 114.',
+        'Refuges « Où est Angela ? », descente entre deux arrêts, alertes. En cas de danger : 17, 112, SMS 114.\n\n' +
+        'Safe places, drop-off between stops, alerts. In danger: call 17 or 112, text 114. ' +
+        'Answers are in French unless the request asks for English (`Accept-Language: en`).',
+      license: { name: 'AGPL-3.0-or-later', identifier: 'AGPL-3.0-or-later' },
     },
+    servers: [{ url: s.config.PUBLIC_BASE_URL ?? '/', description: s.config.PUBLIC_BASE_URL ? 'This service' : 'This service (same origin)' }],
   }
-  app.doc31('/openapi.json', docConfig)
-  app.get('/docs', (c) => c.html(renderDocs(app.getOpenAPI31Document(docConfig) as Parameters<typeof renderDocs>[0])))
+  // Built once, on first read: every route is registered by then.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined
+  const openApi = () => (document ??= finishDocument(app.getOpenAPI31Document(docConfig)))
+  app.get('/openapi.json', (c) => c.json(openApi()))
+  const docsAssets = opts.docsAssets
+  app.get('/docs', (c) => c.html(docsAssets ? swaggerPage('halte') : renderDocs(openApi() as Parameters<typeof renderDocs>[0])))
+  app.get(`${DOCS_ASSET_BASE}/:file`, async (c) => {
+    const file = c.req.param('file')
+    const cache = { 'cache-control': 'public, max-age=86400' }
+    if (file === 'init.js') return c.body(SWAGGER_INIT, 200, { 'content-type': 'text/javascript; charset=utf-8', ...cache })
+    const asset = docsAssets && (SWAGGER_ASSETS as readonly string[]).includes(file) ? await docsAssets(file as SwaggerAsset) : null
+    if (!asset) return onNotFound(c)
+    const type = file.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8'
+    return c.body(asset as Uint8Array<ArrayBuffer>, 200, { 'content-type': type, ...cache })
+  })
 
   app.notFound(onNotFound)
   app.onError(onError)

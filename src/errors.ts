@@ -47,6 +47,7 @@ const TITLES: Record<string, Text> = {
   too_close: { fr: 'Demande trop tardive', en: 'Too close to the bus' },
   excluded_zone: { fr: 'Arrêt interdit à cet endroit', en: 'Stopping not allowed here' },
   unknown_trip: { fr: 'Course inconnue', en: 'Unknown trip' },
+  timetable_expired: { fr: 'Horaires périmés', en: 'Timetable out of date' },
   internal_error: { fr: 'Erreur interne', en: 'Internal error' },
   invalid_character: { fr: 'Caractère interdit', en: 'Forbidden character' },
   instant_out_of_range: { fr: 'Date hors de la plage acceptée', en: 'Instant out of range' },
@@ -66,6 +67,8 @@ export class HalteError extends Error {
   readonly code: string
   readonly detailText: Text | undefined
   readonly errors: FieldError[] | undefined
+  // The same errors in each language, where their messages were written in both.
+  readonly localErrors: Record<Lang, FieldError[]> | undefined
   readonly headers: Record<string, string>
   readonly extra: Record<string, unknown>
 
@@ -73,7 +76,7 @@ export class HalteError extends Error {
     status: number,
     code: string,
     detail?: Text | string,
-    opts: { errors?: FieldError[]; headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+    opts: { errors?: FieldError[]; localErrors?: Record<Lang, FieldError[]>; headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
   ) {
     const text = typeof detail === 'string' ? { fr: detail, en: detail } : detail
     super(text?.en ?? code)
@@ -82,6 +85,7 @@ export class HalteError extends Error {
     this.code = code
     this.detailText = text
     this.errors = opts.errors
+    this.localErrors = opts.localErrors
     this.headers = opts.headers ?? {}
     this.extra = opts.extra ?? {}
   }
@@ -113,7 +117,8 @@ export function toProblem(err: HalteError, lang: Lang, instance?: string): Probl
     emergency: EMERGENCY,
     ...err.extra,
   }
-  if (err.errors?.length) problem.errors = err.errors
+  const errors = err.localErrors?.[lang] ?? err.errors
+  if (errors?.length) problem.errors = errors
   if (instance) problem.instance = instance
   return problem
 }

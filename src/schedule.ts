@@ -2,6 +2,7 @@ import type { Sql } from 'postgres'
 import { announceAlert } from './alerts/channel.ts'
 import { escalateDue, eraseExpired } from './alerts/jobs.ts'
 import type { Logger } from './logger.ts'
+import type { Channels } from './notify/health.ts'
 import { tidyPlacesIndex } from './places/index-upkeep.ts'
 import { refreshDuePeriods } from './places/periods.ts'
 import { afterCommit } from './realtime/after-commit.ts'
@@ -18,7 +19,9 @@ import { expireEndedDropoffs } from './transit/jobs.ts'
 export const EVERY_MINUTE = '* * * * *'
 export const HOURLY = '0 * * * *'
 
-export type JobContext = { sql: Sql; logger: Logger } & Pick<Services, 'signal' | 'wakeOutbox'>
+// channels: which delivery channels are configured, where the runtime knows (an
+// escalation queued on a missing one reaches no one).
+export type JobContext = { sql: Sql; logger: Logger; channels?: Channels } & Pick<Services, 'signal' | 'wakeOutbox'>
 
 export interface ScheduledJob {
   name: string
@@ -36,7 +39,10 @@ export const JOBS: ScheduledJob[] = [
     everyMs: 5000,
     cron: EVERY_MINUTE,
     run: async (x, now) => {
-      const escalated = await escalateDue(x.sql, now)
+      const escalated = await escalateDue(x.sql, now, x.channels)
+      for (const a of escalated.filter((e) => !e.reached)) {
+        x.logger.error('alert escalation reached no one', { alert_id: a.id, network: a.slug })
+      }
       for (const a of escalated) await afterCommit(x.logger, 'alert escalated', () => announceAlert(x, a.network_id, a.id))
       return escalated.length
     },

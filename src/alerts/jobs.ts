@@ -1,4 +1,5 @@
 import { type Db, textArray } from '../db/types.ts'
+import type { Channels } from '../notify/health.ts'
 import { enqueuePush, enqueueSms } from '../notify/outbox.ts'
 import type { Sql } from 'postgres'
 import { insertEvent } from './queries.ts'
@@ -19,8 +20,15 @@ interface DueRow {
 }
 
 // Alerts nobody acknowledged within the network's delay: operators are pushed again
-// and the on-call phone gets an SMS. Returns the escalated alerts' network ids.
-export async function escalateDue(sql: Sql, now: Date): Promise<{ id: string; network_id: string }[]> {
+// and the on-call phone gets an SMS. Returns the escalated alerts, each saying whether
+// its escalation can reach anyone: a message queued on a channel that is not
+// configured (`channels`; unknown: assumed configured) reaches no one. One that reaches
+// no one is recorded as an event operators see (`escalation_unreached`).
+export async function escalateDue(
+  sql: Sql,
+  now: Date,
+  channels: Channels = { push: true, sms: true },
+): Promise<{ id: string; network_id: string; slug: string; reached: boolean }[]> {
   return sql.begin(async (tx) => {
     const due = await tx<DueRow[]>`
       select a.id, a.network_id, n.slug, n.locale, n.sms_number, n.oncall_sms_number,
@@ -31,18 +39,38 @@ export async function escalateDue(sql: Sql, now: Date): Promise<{ id: string; ne
       order by a.created_at
       for update of a skip locked
       limit 100`
+    const reach = new Map<string, boolean>()
     for (const a of due) {
       await tx`update alerts set escalated_at = ${now} where id = ${a.id}`
       await insertEvent(tx, { alertId: a.id, networkId: a.network_id, kind: 'escalated', from: 'open', to: 'open', actor: { role: 'system', tokenId: null, placeId: null } }, now)
       const location = a.lat === null ? null : { lat: a.lat, lon: a.lon }
       const payload = { type: 'escalation', alert_id: a.id, network: a.slug, status: 'open', location, created_at: a.created_at.toISOString() }
-      await enqueuePush(tx, { networkId: a.network_id, alertId: a.id, payload: { ...payload, audience: 'operator' } }, { operatorsOf: a.network_id }, now)
-      if (a.oncall_sms_number && a.sms_number) {
-        await enqueueSms(tx, { networkId: a.network_id, alertId: a.id, payload: { from: a.sms_number, type: 'escalation' } }, a.oncall_sms_number, escalationText(a, now), now)
+      const pushed = await enqueuePush(tx, { networkId: a.network_id, alertId: a.id, payload: { ...payload, audience: 'operator' } }, { operatorsOf: a.network_id }, now)
+      const texted = Boolean(a.oncall_sms_number && a.sms_number)
+      if (texted) {
+        await enqueueSms(tx, { networkId: a.network_id, alertId: a.id, payload: { from: a.sms_number, type: 'escalation' } }, a.oncall_sms_number!, escalationText(a, now), now)
+      }
+      const reached = (pushed > 0 && channels.push) || (texted && channels.sms)
+      reach.set(a.id, reached)
+      if (!reached) {
+        await insertEvent(tx, { alertId: a.id, networkId: a.network_id, kind: 'escalation_unreached', from: 'open', to: 'open', actor: { role: 'system', tokenId: null, placeId: null }, note: unreachedNote(pushed, channels, a) }, now)
       }
     }
-    return due.map(({ id, network_id }) => ({ id, network_id }))
+    return due.map(({ id, network_id, slug }) => ({ id, network_id, slug, reached: reach.get(id) ?? false }))
   })
+}
+
+// Why, in the operator's terms: what to configure or whom to subscribe.
+function unreachedNote(pushed: number, channels: Channels, a: DueRow) {
+  const push = pushed === 0 ? 'no operator push subscription' : `${pushed} operator push message(s) but push is not configured (VAPID_*)`
+  const sms = !a.oncall_sms_number
+    ? 'no on-call phone'
+    : !a.sms_number
+      ? 'no SMS sender number on the network'
+      : channels.sms
+        ? 'on-call SMS queued'
+        : 'on-call SMS queued but SMS is not configured (TWILIO_*)'
+  return `Escalation reached no one: ${push}; ${sms}.`
 }
 
 function escalationText(a: DueRow, now: Date) {

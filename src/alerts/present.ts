@@ -1,7 +1,8 @@
 import { isoInZone } from '../hours/format.ts'
+import type { AlertDelivery } from '../notify/health.ts'
 import type { AlertRow, EventRow } from './queries.ts'
 
-export function alertView(a: AlertRow, timeZone: string, events?: EventRow[]) {
+export function alertView(a: AlertRow, timeZone: string, events?: EventRow[], delivery?: AlertDelivery) {
   const iso = (d: Date | string | null) => (d === null ? null : isoInZone(new Date(d), timeZone))
   return {
     id: a.id,
@@ -12,6 +13,7 @@ export function alertView(a: AlertRow, timeZone: string, events?: EventRow[]) {
     created_at: iso(a.created_at)!,
     updated_at: iso(a.updated_at)!,
     escalated_at: iso(a.escalated_at),
+    ...(delivery ? { delivery } : {}),
     ...(events
       ? {
           events: events.map((e) => ({ kind: e.kind, from: e.from_status, to: e.to_status, by: e.actor_role, place_id: e.actor_place_id, at: iso(e.at)! })),
@@ -34,5 +36,14 @@ export function partnerAlertView(a: AlertRow, timeZone: string, distanceM: numbe
     created_at: iso(a.created_at),
     updated_at: iso(a.updated_at),
     events: events.map((e) => ({ kind: e.kind, to: e.to_status, at: iso(e.at) })),
+  }
+}
+
+// The creator's view of delivery: counts and availability, and one flag a widget can trust.
+export function createdDelivery(d: AlertDelivery) {
+  return {
+    notified: (d.push.queued > 0 && !d.push.unavailable) || (d.sms.queued > 0 && !d.sms.unavailable),
+    push: { queued: d.push.queued, unavailable: d.push.unavailable },
+    sms: { queued: d.sms.queued, unavailable: d.sms.unavailable },
   }
 }

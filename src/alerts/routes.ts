@@ -11,12 +11,13 @@ import { createRouter } from '../http/router.ts'
 import { loadNetwork } from '../networks/load.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import { slugSchema } from '../networks/schemas.ts'
+import { alertDeliveries, channelsOf } from '../notify/health.ts'
 import { EMERGENCY } from '../places/schemas.ts'
 import { afterCommit } from '../realtime/after-commit.ts'
 import { cursorStream, StreamSlots } from '../realtime/sse.ts'
 import type { Services } from '../services.ts'
 import { alertChannel, announceAlert } from './channel.ts'
-import { alertView, partnerAlertView } from './present.ts'
+import { alertView, createdDelivery, partnerAlertView } from './present.ts'
 import {
   type Actor,
   alertEvents,
@@ -74,7 +75,11 @@ export function alertsApp(s: Services) {
       if (raised.replayed) c.header('Idempotent-Replayed', 'true')
       else await afterCommit(c.get('log'), 'alert raised', () => announceAlert(s, network.id, raised.id))
       const { id, status, token, nearest } = raised
-      return c.json({ id, status, access_token: token, nearest, emergency: EMERGENCY }, 201)
+      const delivery = (await alertDeliveries(s.sql, [id], channelsOf(s.config))).get(id)!
+      if (!raised.replayed && !createdDelivery(delivery).notified) {
+        c.get('log').warn('alert raised but no message can reach anyone', { alert_id: id, network: network.slug, push: delivery.push, sms: delivery.sms })
+      }
+      return c.json({ id, status, access_token: token, nearest, delivery: createdDelivery(delivery), emergency: EMERGENCY }, 201)
     },
   )
 
@@ -115,8 +120,10 @@ export function alertsApp(s: Services) {
     }),
     async (c) => {
       const { alert, network, actor, operator } = await authorise(c, c.req.valid('param').id, { requester: true, operator: true })
-      if (operator) await auditRead(s.sql, { networkId: network.id, alertId: alert.id, actor, what: 'alert' }, s.clock.now())
-      return c.json(alertView(alert, network.timezone, await alertEvents(s.sql, alert.id)), 200)
+      if (!operator) return c.json(alertView(alert, network.timezone, await alertEvents(s.sql, alert.id)), 200)
+      await auditRead(s.sql, { networkId: network.id, alertId: alert.id, actor, what: 'alert' }, s.clock.now())
+      const delivery = (await alertDeliveries(s.sql, [alert.id], channelsOf(s.config))).get(alert.id)
+      return c.json(alertView(alert, network.timezone, await alertEvents(s.sql, alert.id), delivery), 200)
     },
   )
 
@@ -192,7 +199,8 @@ export function alertsApp(s: Services) {
       const { status, limit } = c.req.valid('query')
       const rows = await listAlerts(s.sql, network.id, status, limit)
       await auditRead(s.sql, { networkId: network.id, alertId: null, actor, what: `list:${status.join(',')}` }, s.clock.now())
-      return c.json({ alerts: rows.map((a) => alertView(a, network.timezone)) }, 200)
+      const deliveries = await alertDeliveries(s.sql, rows.map((a) => a.id), channelsOf(s.config))
+      return c.json({ alerts: rows.map((a) => alertView(a, network.timezone, undefined, deliveries.get(a.id))) }, 200)
     },
   )
 

@@ -16,6 +16,29 @@ export const createAlertSchema = z
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'cancelled', 'false_alarm'] as const
 export type AlertStatus = (typeof ALERT_STATUSES)[number]
 
+const channelDeliverySchema = z.object({
+  queued: z.number().int().openapi({ description: 'Messages written to the outbox for this alert on this channel', example: 3 }),
+  sent: z.number().int(),
+  failed: z.number().int().openapi({ description: 'Given up (after retries) or dropped (subscription gone)' }),
+  unavailable: z.boolean().openapi({ description: 'The channel is not configured: queued messages wait, nothing goes out by it' }),
+})
+
+export const alertDeliverySchema = z
+  .object({ push: channelDeliverySchema, sms: channelDeliverySchema })
+  .openapi('AlertDelivery', { description: "How this alert's messages fared, per channel" })
+
+// What the person who raised the alert learns: whether anyone is being told, and by
+// which channel. `notified: false` is what a widget must not hide: call 17 or 112.
+export const alertCreatedDeliverySchema = z
+  .object({
+    notified: z.boolean().openapi({ description: 'At least one message is on its way by a configured channel' }),
+    push: z.object({ queued: z.number().int(), unavailable: z.boolean() }),
+    sms: z.object({ queued: z.number().int(), unavailable: z.boolean() }),
+  })
+  .openapi('AlertCreatedDelivery', {
+    example: { notified: true, push: { queued: 4, unavailable: false }, sms: { queued: 0, unavailable: true } },
+  })
+
 export const alertSchema = z
   .object({
     id: z.string(),
@@ -26,6 +49,7 @@ export const alertSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     escalated_at: z.string().nullable(),
+    delivery: alertDeliverySchema.optional().openapi({ description: 'Operators only' }),
     events: z
       .array(z.object({ kind: z.string(), from: z.string().nullable(), to: z.string(), by: z.string(), place_id: z.string().nullable(), at: z.string() }))
       .optional(),
@@ -50,6 +74,7 @@ export const alertCreatedSchema = z
     status: z.enum(ALERT_STATUSES),
     access_token: z.string(),
     nearest: z.array(placeFeatureSchema),
+    delivery: alertCreatedDeliverySchema,
     emergency: emergencySchema,
   })
   .openapi('AlertCreated')

@@ -19,7 +19,8 @@ const decimalText = new RegExp(`^${DECIMAL}$`)
 
 function queryNumber<T extends z.ZodType<number, number>>(inner: T, example: string, bound: number) {
   return z
-    .string({ error: (issue) => (issue.input === undefined ? 'required / obligatoire' : 'a decimal number / un nombre décimal') })
+    // Missing: the shared message ("lat is required, e.g. …", src/http/router.ts).
+    .string({ error: (issue) => (issue.input === undefined ? undefined : 'a decimal number / un nombre décimal') })
     .trim()
     .regex(decimalText, `a decimal number, e.g. ${example} / un nombre décimal`)
     .transform(Number)

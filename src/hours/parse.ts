@@ -48,6 +48,23 @@ export function parseHours(value: string, ctx: HoursContext, field = 'opening_ho
 
 const LIBRARY_CONF = { mode: 0, tag_key: 'opening_hours', locale: 'en', map_value: false, warnings_severity: 4 } as const
 
+// The library words its warnings in the language it was built with; what is stored is
+// English. An answer speaks the reader's language: a value with warnings is read once
+// more in French when French is asked (a write, never a search, pays it).
+export function warningsIn(value: string, ctx: HoursContext, warnings: string[], lang: 'fr' | 'en'): string[] {
+  if (lang === 'en' || warnings.length === 0) return warnings
+  const original = console.error
+  console.error = () => {}
+  try {
+    const oh = new (OpeningHours as unknown as typeof opening_hours)(value, libraryLocation(ctx), { ...LIBRARY_CONF, locale: lang })
+    return boundedWarnings(oh)
+  } catch {
+    return warnings
+  } finally {
+    console.error = original
+  }
+}
+
 // The library's warning pass advances an iterator up to five years ahead to spot a
 // misleading "24/7"; on free text that reads as a rule changing every few minutes this
 // takes over 100 ms. A week and a day answers the same question for the weekly

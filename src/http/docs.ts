@@ -1,7 +1,116 @@
 import { html } from 'hono/html'
 
-// /docs renders the OpenAPI document as a plain page, with no script or asset from
-// elsewhere: it must work on an offline city intranet and on a small phone.
+// /docs is Swagger UI (swagger-ui-dist), served from this origin: it must work on an
+// offline city intranet, and the pages' Content-Security-Policy allows our own scripts
+// only. Where the runtime cannot hand over the package's files (Workers), /docs is the
+// plain page below, which needs no script at all.
+
+export const SWAGGER_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js'] as const
+export type SwaggerAsset = (typeof SWAGGER_ASSETS)[number]
+// Reads one of swagger-ui-dist's files (null: this runtime has none).
+export type DocsAssets = (file: SwaggerAsset) => Promise<Uint8Array | null>
+
+export const DOCS_ASSET_BASE = '/docs/assets'
+
+export function swaggerPage(title: string) {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} — API</title>
+<link rel="stylesheet" href="${DOCS_ASSET_BASE}/swagger-ui.css">
+</head>
+<body>
+<noscript><p>This page needs JavaScript; the document itself is at <a href="/openapi.json">/openapi.json</a>.</p></noscript>
+<div id="swagger-ui"></div>
+<script src="${DOCS_ASSET_BASE}/swagger-ui-bundle.js"></script>
+<script src="${DOCS_ASSET_BASE}/init.js"></script>
+</body></html>`
+}
+
+// An inline script would need 'unsafe-inline' in the page's policy: a file instead.
+// Authorisations are not kept across reloads: an operator's token stays out of storage.
+export const SWAGGER_INIT = `window.addEventListener('load', function () {
+  window.ui = SwaggerUIBundle({
+    url: '/openapi.json',
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    persistAuthorization: false,
+    displayOperationId: true,
+    defaultModelsExpandDepth: 1,
+    docExpansion: 'list',
+  })
+})
+`
+
+type OpenApiOperation = { operationId?: string; security?: Record<string, string[]>[] }
+type OpenApiDoc = {
+  paths?: Record<string, Record<string, OpenApiOperation>>
+  components?: { securitySchemes?: Record<string, unknown> }
+  [key: string]: unknown
+}
+
+// Who may call what, for the operations whose route declares no `security`: requesters
+// hold an access token (X-Access-Token), Twilio signs its webhooks, /v1/places/{id}
+// answers anyone and shows more to a token. Everything else undeclared is public.
+const SECURITY: Record<string, Record<string, string[]>[]> = {
+  'get /v1/places/{id}': [{}, { bearer: [] }],
+  'get /v1/dropoffs/{id}': [{ accessToken: [] }],
+  'delete /v1/dropoffs/{id}': [{ accessToken: [] }],
+  'get /v1/alerts/{id}': [{ accessToken: [] }, { bearer: [] }],
+  'post /v1/alerts/{id}/cancel': [{ accessToken: [] }],
+  'delete /v1/alerts/{id}': [{ accessToken: [] }],
+  'get /v1/alerts/{id}/export': [{ accessToken: [] }],
+  'post /webhooks/twilio/sms': [{ twilioSignature: [] }],
+}
+
+export const SECURITY_SCHEMES = {
+  bearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A role token (admin, operator, partner, driver): `Authorization: Bearer <token>`. Create one with `npx halte token create` or POST /v1/networks/{slug}/tokens.',
+  },
+  accessToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Access-Token',
+    description: 'The access_token given to whoever raised an alert or asked for a drop-off (also accepted as ?access_token=).',
+  },
+  twilioSignature: { type: 'apiKey', in: 'header', name: 'X-Twilio-Signature', description: 'Set by Twilio: HMAC of PUBLIC_BASE_URL + path and the form fields.' },
+} as const
+
+// A stable name for each operation (client generators and the docs' links use it):
+// the method and the path's words, parameters as "By…".
+export function operationIdOf(method: string, path: string) {
+  const words = path
+    .split('/')
+    .filter((p) => p !== '' && p !== 'v1')
+    .map((p) => {
+      const param = /^\{(.+)\}$/.exec(p)
+      const word = (param ? `by_${param[1]}` : p).replace(/\.(json|xml)$/, '_$1')
+      return word
+        .split(/[^a-zA-Z0-9]+/)
+        .filter(Boolean)
+        .map((w) => w[0]!.toUpperCase() + w.slice(1))
+        .join('')
+    })
+  return method.toLowerCase() + words.join('')
+}
+
+// What the generated document lacks for a reader and a linter: an operationId and a
+// `security` on every operation (an empty list: public).
+export function finishDocument<T extends object>(document: T): T {
+  const doc = document as OpenApiDoc
+  for (const [path, methods] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(methods)) {
+      if (typeof op !== 'object' || op === null) continue
+      op.operationId ??= operationIdOf(method, path)
+      op.security ??= SECURITY[`${method} ${path}`] ?? []
+    }
+  }
+  return document
+}
 
 interface Operation {
   summary?: string

@@ -93,6 +93,7 @@ async function deliver(o: DispatcherOptions, row: OutboxRow): Promise<SendResult
 export function outboxRunner(o: DispatcherOptions) {
   let running: Promise<number> | undefined
   let again = false
+  let lastRunAt: Date | null = null
   const run = (): Promise<number> => {
     if (running) {
       again = true
@@ -105,6 +106,7 @@ export function outboxRunner(o: DispatcherOptions) {
           again = false
           total += await drainOutbox(o)
         } while (again)
+        lastRunAt = o.clock.now()
       } finally {
         running = undefined
       }
@@ -114,6 +116,8 @@ export function outboxRunner(o: DispatcherOptions) {
   }
   return {
     run,
+    // Read by /readyz and /metrics: a dispatcher stuck or gone shows as an old date.
+    lastRunAt: () => lastRunAt,
     wake() {
       run().catch((err: unknown) => o.log.error('outbox drain failed', { err }))
     },

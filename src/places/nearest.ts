@@ -1,6 +1,7 @@
 import { type Db, textArray } from '../db/types.ts'
 import type { opening_hours } from 'opening_hours'
 import { HalteError } from '../errors.ts'
+import { instantFromWallClock } from '../hours/evaluate.ts'
 import { parseHours } from '../hours/parse.ts'
 import { type HoursNetwork, safeIntervals } from './periods.ts'
 import { mercPoint, mercRadiusSql, point } from '../geo/sql.ts'
@@ -109,9 +110,24 @@ const SLICE_MS = 4
 export const AT_BACK_DAYS = 1
 export const AT_AHEAD_DAYS = 14
 
-export function searchInstant(at: string | undefined, now: Date): Date {
+// `at` written without an offset (2026-12-24T23:30) is a wall-clock time in the
+// network's zone, as a person reads it on a timetable or a shop door.
+const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/
+
+export const isWallClock = (at: string) => WALL_CLOCK.test(at)
+
+// The instant `at` names: with an offset as written, without one in `timeZone`.
+export function instantOf(at: string, timeZone: string | undefined): Date {
+  const m = WALL_CLOCK.exec(at)
+  if (!m || !timeZone) return new Date(at)
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number]
+  return instantFromWallClock({ year, month, day, hour, minute, second }, timeZone)
+}
+
+// timeZone: the network's, needed only for a wall-clock `at` (see isWallClock).
+export function searchInstant(at: string | undefined, now: Date, timeZone?: string): Date {
   if (!at) return now
-  const t = new Date(at)
+  const t = instantOf(at, timeZone)
   const from = now.getTime() - AT_BACK_DAYS * 86_400_000
   const to = now.getTime() + AT_AHEAD_DAYS * 86_400_000
   if (Number.isNaN(t.getTime()) || t.getTime() < from || t.getTime() > to) {

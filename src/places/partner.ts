@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { Principal } from '../auth/principal.ts'
 import { requirePrincipal } from '../auth/principal.ts'
 import { HalteError, notFound } from '../errors.ts'
-import { parseHours } from '../hours/parse.ts'
+import { parseHours, warningsIn } from '../hours/parse.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
@@ -86,9 +86,8 @@ export function partnerApp(s: Services) {
       const { who, place, network } = await ownPlace(c.get('principal'), { write: true })
       const { name, kind, address, phone, location, ...rest } = c.req.valid('json')
       const asked = defined({ name, kind, address, phone, location })
-      const hours = rest.opening_hours
-        ? parseHours(rest.opening_hours, { countryCode: network.country_code, regionCode: network.region_code, lat: place.lat, lon: place.lon })
-        : null
+      const hoursContext = { countryCode: network.country_code, regionCode: network.region_code, lat: place.lat, lon: place.lon }
+      const hours = rest.opening_hours ? parseHours(rest.opening_hours, hoursContext) : null
       if (location && !(await isInsideNetworkArea(s.sql, network.id, location.lat, location.lon))) {
         throw new HalteError(422, 'outside_network_area', {
           fr: `Cette position est hors du territoire du réseau « ${network.name} ».`,
@@ -124,7 +123,8 @@ export function partnerApp(s: Services) {
       })
       const updated = (await findPlace(s.sql, place.id))!
       const changes = await changesOf(s.sql, place.id)
-      const body = privateFeature(updated, { ...(hours ? { warnings: hours.warnings } : {}), ...changes })
+      const warnings = hours ? warningsIn(rest.opening_hours!, hoursContext, hours.warnings, c.get('lang') ?? 'fr') : null
+      const body = privateFeature(updated, { ...(warnings ? { warnings } : {}), ...changes })
       // 202 says what the owner needs to know: saved, but not yet what people see.
       return changes.pending_change && Object.keys(asked).length ? c.json(body, 202) : c.json(body, 200)
     },

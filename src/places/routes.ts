@@ -9,7 +9,8 @@ import { loadNetwork, networkNotFound } from '../networks/load.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
 import { enrolPlace } from './enrol.ts'
-import { searchInstant, searchNearest } from './nearest.ts'
+import { warningsIn } from '../hours/parse.ts'
+import { isWallClock, searchInstant, searchNearest } from './nearest.ts'
 import { changesOf } from './partner.ts'
 import { refreshPlacePeriods } from './periods.ts'
 import { nearestFeature, pendingChangeOut, privateFeature, publicFeature } from './present.ts'
@@ -79,8 +80,11 @@ export function placesApp(s: Services) {
         fr: 'Trop de candidatures en peu de temps depuis cette connexion.',
         en: 'Too many applications in a short time from this connection.',
       })
-      const created = await enrolPlace(s.sql, network, c.req.valid('json'), { status: 'pending', actor: 'public', reason: null, now: s.clock.now() })
-      return c.json({ id: created.id, status: 'pending' as const, partner_token: created.token, warnings: created.warnings }, 201)
+      const body = c.req.valid('json')
+      const created = await enrolPlace(s.sql, network, body, { status: 'pending', actor: 'public', reason: null, now: s.clock.now() })
+      const hoursContext = { countryCode: network.country_code, regionCode: network.region_code, ...body.location }
+      const warnings = warningsIn(body.opening_hours, hoursContext, created.warnings, c.get('lang') ?? 'fr')
+      return c.json({ id: created.id, status: 'pending' as const, partner_token: created.token, warnings }, 201)
     },
   )
 
@@ -96,7 +100,9 @@ export function placesApp(s: Services) {
     async (c) => {
       const slug = c.req.valid('param').slug
       const q = c.req.valid('query')
-      const at = searchInstant(q.at, s.clock.now())
+      // A wall-clock `at` needs the network's zone first: one more round trip, only then.
+      const zone = q.at && isWallClock(q.at) ? (await loadNetwork(s.sql, slug)).timezone : undefined
+      const at = searchInstant(q.at, s.clock.now(), zone)
       // The network is read by the search itself: one round trip for the whole answer.
       const { network, places } = await searchNearest(s.searchSql ?? s.sql, { slug }, {
         lat: q.lat,

@@ -126,7 +126,10 @@ export const nearestQuerySchema = z.object({
   lon: queryLonSchema,
   limit: z.coerce.number().int().min(1).max(50).default(5),
   open: boolParam.default(true),
-  at: z.iso.datetime({ offset: true }).optional().openapi({ example: '2026-07-14T01:30:00+02:00' }),
+  at: z.iso
+    .datetime({ offset: true, local: true })
+    .optional()
+    .openapi({ example: '2026-07-14T01:30:00+02:00', description: 'Evaluate at this instant (default now): with an offset, or a local time without one (2026-07-14T01:30) read in the network’s time zone' }),
   features: z
     .string()
     .optional()

@@ -51,6 +51,10 @@ export class StreamSlots {
   }
 }
 
+// Streams open in this process, for /metrics.
+let open = 0
+export const openStreams = () => open
+
 // Cursors are event ids by default: positive integers that fit a bigint.
 const EVENT_ID = /^\d{1,18}$/
 
@@ -97,6 +101,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
     })
     let lastWrite = Date.now()
     let lastRead = 0
+    open++
     try {
       while (!closed && Date.now() - started < maxMs) {
         if (dirty) {
@@ -132,6 +137,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
         }
       }
     } finally {
+      open--
       if (slot) slot.slots.release(slot.key)
       await unsubscribe()
     }

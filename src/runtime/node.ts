@@ -4,6 +4,8 @@ import { createApp } from '../app.ts'
 import { type Config, loadConfig } from '../config.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { outboxRunner } from '../notify/dispatcher.ts'
+import { channelsOf, logChannels } from '../notify/health.ts'
+import { nodeDocsAssets } from './docs-assets.ts'
 import { twilioSender } from '../notify/twilio.ts'
 import { webPushSender } from '../notify/web-push.ts'
 import { localSignal } from '../realtime/signal.ts'
@@ -95,11 +97,14 @@ export async function startNode(env: Record<string, string | undefined> = proces
   const signal = db.kind === 'embedded' ? localSignal() : pgSignal(db.sql)
   const senders = notifySenders(config)
   const outbox = outboxRunner({ sql: db.sql, clock: systemClock, log, ...senders })
-  const app = createApp({ sql: db.sql, searchSql: db.search, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress })
+  const app = createApp(
+    { sql: db.sql, searchSql: db.search, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress },
+    { dispatcher: outbox, docsAssets: nodeDocsAssets() },
+  )
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s))
   })
-  const context = { sql: db.sql, logger: log, signal, wakeOutbox: outbox.wake }
+  const context = { sql: db.sql, logger: log, signal, wakeOutbox: outbox.wake, channels: channelsOf(config) }
   const stopJobs = startJobs(
     [
       ...JOBS.map((job) => ({ name: job.name, everyMs: job.everyMs, run: () => job.run(context, systemClock.now()) })),
@@ -116,6 +121,7 @@ export async function startNode(env: Record<string, string | undefined> = proces
     docs: `${url}/docs`,
     database: db.kind === 'embedded' ? `embedded (${db.embedded!.dataDir})` : 'postgres',
   })
+  await logChannels(db.sql, config, log).catch((err: unknown) => log.warn('delivery channel check failed', { err }))
   let closing: Promise<void> | undefined
   return {
     url,

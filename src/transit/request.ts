@@ -1,9 +1,11 @@
 import type { z } from '@hono/zod-openapi'
 import { hashToken } from '../auth/tokens.ts'
 import type { Network } from '../networks/schemas.ts'
+import { instantOf } from '../places/nearest.ts'
 import { insertSubscription } from '../notify/subscriptions.ts'
 import type { Services } from '../services.ts'
 import { tripRunAt } from './calendar.ts'
+import { refuseIfExpired } from './feed-age.ts'
 import { findVehicle, inExcludedZone, insertDropoff, latestOnTrip } from './dropoff-queries.ts'
 import { makeLine, snapAhead } from './geometry.ts'
 import { findTripShape } from './queries.ts'
@@ -20,7 +22,7 @@ export async function requestDropoff(
   network: Network,
   body: z.infer<typeof dropoffRequestSchema>,
 ) {
-  const at = body.at ? new Date(body.at) : s.clock.now()
+  const at = body.at ? instantOf(body.at, network.timezone) : s.clock.now()
   let tripId = body.trip_id
   if (!tripId) {
     const v = await findVehicle(s.sql, network.id, body.vehicle!)
@@ -32,7 +34,10 @@ export async function requestDropoff(
   checkRoute(network, trip)
   checkHours(network, at, trip.coords[0]!)
   const run = await tripRunAt(s.sql, trip.feed_id, trip.trip_id, at, network.timezone)
-  if (!run) throw tripNotRunning(network, trip.trip_id, at)
+  if (!run) {
+    await refuseIfExpired(s.sql, network, at)
+    throw tripNotRunning(network, trip.trip_id, at)
+  }
   const bus = await latestOnTrip(s.sql, network.id, trip.trip_id)
   let busAlong = bus?.along_m ?? null
   if (busAlong === null && body.rider_position) {

@@ -7,10 +7,20 @@ import { createRouter } from '../http/router.ts'
 import { loadNetwork } from '../networks/load.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
+import { FEED_WARNING_DAYS, feedValidity, validityWarning } from './feed-age.ts'
 import { importGtfs } from './gtfs/import.ts'
 import { listRoutes, nearestStops } from './queries.ts'
 
 const slugParams = z.object({ slug: slugSchema })
+
+const feedValiditySchema = z
+  .object({
+    start_date: z.string().nullable().openapi({ example: '2026-09-01' }),
+    end_date: z.string().nullable().openapi({ example: '2027-07-05' }),
+    days_left: z.number().nullable().openapi({ description: "Days until end_date, in the network's zone (negative: ended)", example: 120 }),
+    state: z.enum(['current', 'ending_soon', 'expired']).openapi({ description: `ending_soon: ends within ${FEED_WARNING_DAYS} days` }),
+  })
+  .openapi('GtfsValidity')
 
 const importReportSchema = z
   .object({
@@ -21,6 +31,7 @@ const importReportSchema = z
     stop_times: z.number(),
     trips_without_shape: z.number(),
     shapes_built_from_stops: z.number(),
+    validity: feedValiditySchema,
     warnings: z.array(z.string()),
   })
   .openapi('GtfsImport')
@@ -51,9 +62,32 @@ export function transitApp(s: Services) {
         })
       }
       const zip = new Uint8Array(await c.req.arrayBuffer())
-      const report = await importGtfs(s.sql, network.id, zip)
+      const report = await importGtfs(s.sql, network.id, zip, s.clock.now())
       c.get('log').info('gtfs imported', { network: network.slug, ...report, warnings: report.warnings.length })
       return c.json(report, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/networks/{slug}/gtfs',
+      tags: ['transit'],
+      summary: 'The GTFS feed in force: its calendar span and whether it is ending (operator)',
+      security: bearer,
+      request: { params: slugParams },
+      responses: {
+        200: json(
+          z.object({ feed: feedValiditySchema.nullable(), warning: z.string().nullable() }).openapi('GtfsFeedState'),
+          'The feed in force (feed null: none imported)',
+        ),
+        ...pick(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
+      const feed = await feedValidity(s.sql, network.id, s.clock.now())
+      return c.json({ feed, warning: feed ? validityWarning(feed) : null }, 200)
     },
   )
 

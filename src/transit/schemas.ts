@@ -10,7 +10,10 @@ export const dropoffRequestSchema = z
     vehicle: z.string().min(1).max(50).optional(),
     location: pointSchema,
     rider_position: pointSchema.optional(),
-    at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Judge the rules at this instant (default now).' }),
+    at: z.iso
+      .datetime({ offset: true, local: true })
+      .optional()
+      .openapi({ description: 'Judge the rules at this instant (default now): with an offset, or a local time without one (2026-12-24T23:30) read in the network’s time zone', example: '2026-12-24T23:30:00+01:00' }),
     // Validated as an alert requester's is: one rule for every browser the service pushes to.
     push_subscription: pushSubscriptionSchema.optional().openapi({ description: "Where to push the driver's decision." }),
   })

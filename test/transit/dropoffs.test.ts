@@ -145,8 +145,8 @@ describe('service calendar', () => {
     await notRunning({ trip_id: 'TRS', at: '2026-11-20T22:05:00+01:00' })
     // Saturday 28 November is removed by calendar_dates (exception_type 2).
     await notRunning({ trip_id: 'TRS', at: '2026-11-28T22:05:00+01:00' })
-    // Past the calendar's end date.
-    await notRunning({ trip_id: 'TRS', at: '2028-01-01T22:05:00+01:00' })
+    // Past the calendar's end date: the whole timetable is over, and the rider is told so.
+    await expectRefusal({ trip_id: 'TRS', location: at(7.315), at: '2028-01-01T22:05:00+01:00' }, 'timetable_expired')
   })
 
   it('accepts a trip on a date added by calendar_dates', async () => {

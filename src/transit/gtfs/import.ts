@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres'
 import { boolArray, type Db, numberArray, textArray } from '../../db/types.ts'
 import { type LonLat, makeLine, stopDistances } from '../geometry.ts'
+import { type FeedValidity, feedValidity, validityWarning } from '../feed-age.ts'
 import { GTFS_FILES, type GtfsFile, invalidGtfs, readGtfs } from './read.ts'
 
 export interface ImportReport {
@@ -14,6 +15,8 @@ export interface ImportReport {
   patterns: number
   trips_without_shape: number
   shapes_built_from_stops: number
+  // The calendar's span, judged in the network's zone on the import's day.
+  validity: FeedValidity
   warnings: string[]
 }
 
@@ -30,10 +33,10 @@ interface Table {
 
 // One transaction: the new feed is loaded beside the one in force, checked, measured,
 // and only then does it delete the old one. Any error rolls everything back.
-export async function importGtfs(sql: Sql, networkId: string, zip: Uint8Array): Promise<ImportReport> {
+export async function importGtfs(sql: Sql, networkId: string, zip: Uint8Array, now: Date = new Date()): Promise<ImportReport> {
   let feedId: string | null = null
   try {
-    return (await sql.begin((tx) => load(tx, networkId, zip, (id) => (feedId = id)))) as ImportReport
+    return (await sql.begin((tx) => load(tx, networkId, zip, now, (id) => (feedId = id)))) as ImportReport
   } catch (e) {
     const pg = e as { code?: string; table_name?: string; detail?: string; message?: string }
     if (pg.code === '23505') throw await duplicateError(zip, fileOf(pg.table_name), pg.detail ?? '', feedId)
@@ -92,7 +95,7 @@ function fileOf(table = ''): string {
   return map[table] ?? table
 }
 
-async function load(tx: Db, networkId: string, zip: Uint8Array, onFeed: (id: string) => void): Promise<ImportReport> {
+async function load(tx: Db, networkId: string, zip: Uint8Array, now: Date, onFeed: (id: string) => void): Promise<ImportReport> {
   const [feed] = await tx<{ id: string }[]>`insert into gtfs_feeds (network_id) values (${networkId}) returning id`
   const feedId = feed!.id
   onFeed(String(feedId))
@@ -179,6 +182,10 @@ async function load(tx: Db, networkId: string, zip: Uint8Array, onFeed: (id: str
         `${n!.no_shape} course(s) sans shape_id : tracé reconstruit d'arrêt en arrêt.`,
     )
   }
+  // The old feed is gone by now: what is read is the new one's.
+  const validity = (await feedValidity(tx, networkId, now))!
+  const ending = validityWarning(validity)
+  if (ending) warnings.push(ending)
   const report: ImportReport = {
     routes: n!.routes,
     trips: n!.trips,
@@ -190,6 +197,7 @@ async function load(tx: Db, networkId: string, zip: Uint8Array, onFeed: (id: str
     patterns: built.patterns,
     trips_without_shape: n!.no_shape,
     shapes_built_from_stops: built.shapes,
+    validity,
     warnings,
   }
   await tx`update gtfs_feeds set report = ${tx.json(report as never)} where id = ${feedId}`
