@@ -3,6 +3,7 @@ import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { TYPE_OPTIONS } from '../db/types.ts'
 import { createLogger } from '../logger.ts'
+import { channelsOf } from '../notify/health.ts'
 import { systemClock } from '../services.ts'
 import { runScheduled } from './scheduled.ts'
 
@@ -67,8 +68,8 @@ export default {
   },
 
   async scheduled(event: { cron: string; scheduledTime: number }, env: Env, ctx: Ctx): Promise<void> {
-    const { sql, logger } = connectEnv(env)
-    const done = runScheduled(sql, logger, event.cron, new Date(event.scheduledTime)).finally(() => sql.end({ timeout: 1 }).catch(() => {}))
+    const { config, sql, logger } = connectEnv(env)
+    const done = runScheduled(sql, logger, event.cron, new Date(event.scheduledTime), channelsOf(config)).finally(() => sql.end({ timeout: 1 }).catch(() => {}))
     ctx.waitUntil(done)
     await done
   },

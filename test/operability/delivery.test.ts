@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { escalateDue } from '../../src/alerts/jobs.ts'
 import { createLogger } from '../../src/logger.ts'
+import { EVERY_MINUTE, runScheduled } from '../../src/runtime/scheduled.ts'
 import { outboxRunner } from '../../src/notify/dispatcher.ts'
 import { channelsOf, channelWarnings, logChannels } from '../../src/notify/health.ts'
 import { recordingPush } from '../../src/notify/ports.ts'
@@ -81,6 +82,15 @@ describe('channels missing', () => {
     expect(view.events.map((e) => e.kind)).toEqual(['created', 'escalated', 'escalation_unreached'])
     const [note] = await t.db.sql<{ note: string }[]>`select note from alert_events where alert_id = ${id} and kind = 'escalation_unreached'`
     expect(note!.note).toMatch(/push is not configured.*SMS is not configured/)
+  })
+
+  it('the scheduled job logs it as an error (Workers pass their channels too)', async () => {
+    const res = await t.request(`/v1/networks/${slug}/alerts`, { method: 'POST', json: { location: here } })
+    const { id } = (await res.json()) as { id: string }
+    const lines: Record<string, unknown>[] = []
+    const log = createLogger('info', (l) => lines.push(JSON.parse(l)))
+    await runScheduled(t.db.sql, log, EVERY_MINUTE, new Date(Date.now() + 5 * 60_000), { push: false, sms: false })
+    expect(lines.find((l) => l.msg === 'alert escalation reached no one' && l.alert_id === id)).toMatchObject({ level: 'error', network: slug })
   })
 
   it('with the channels configured, the same escalation reaches someone', async () => {
