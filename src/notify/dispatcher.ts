@@ -1,7 +1,7 @@
 import type { Db } from '../db/types.ts'
 import type { Logger } from '../logger.ts'
 import type { Clock } from '../services.ts'
-import { claimDue, deleteSubscription, findSubscription, markDropped, markRetry, markSent, type OutboxRow } from './outbox.ts'
+import { claimDue, deleteSubscription, findSubscription, markDropped, markRetry, markSent, type OutboxRow, releaseClaims } from './outbox.ts'
 import type { PushSender, SendResult, SmsSender } from './ports.ts'
 
 export interface DispatcherOptions {
@@ -16,6 +16,9 @@ export interface DispatcherOptions {
   baseDelayMs?: number
   maxDelayMs?: number
   concurrency?: number
+  // Set by outboxRunner: rows claimed and not settled yet, so that a stopping process
+  // hands them back at once instead of leaving them leased for leaseMs.
+  shutdown?: { stopping: boolean; waiting: Set<string>; sending: Set<string> }
 }
 
 // Exponential backoff with a cap and some jitter so retries of one burst spread out.
@@ -34,13 +37,22 @@ export async function drainOutbox(o: DispatcherOptions): Promise<number> {
   const channels = [...(o.push ? (['push'] as const) : []), ...(o.sms ? (['sms'] as const) : [])]
   if (!channels.length) return 0
   let settled = 0
+  const held = o.shutdown
   for (;;) {
+    if (held?.stopping) return settled
     const rows = await claimDue(o.sql, o.clock.now(), batch, o.leaseMs ?? 30_000, channels)
     if (!rows.length) return settled
+    for (const row of rows) held?.waiting.add(row.id)
     const queue = [...rows]
     const workers = Array.from({ length: Math.min(o.concurrency ?? 16, rows.length) }, async () => {
-      for (let row = queue.shift(); row; row = queue.shift()) {
-        await settle(o, row)
+      for (let row = queue.shift(); row && !held?.stopping; row = queue.shift()) {
+        held?.waiting.delete(row.id)
+        held?.sending.add(row.id)
+        try {
+          await settle(o, row)
+        } finally {
+          held?.sending.delete(row.id)
+        }
         settled++
       }
     })
@@ -90,7 +102,9 @@ async function deliver(o: DispatcherOptions, row: OutboxRow): Promise<SendResult
 
 // One drain at a time per process; a wake during a drain asks for one more pass, so a
 // row committed while the dispatcher was busy still goes out at once.
-export function outboxRunner(o: DispatcherOptions) {
+export function outboxRunner(options: DispatcherOptions) {
+  const shutdown = { stopping: false, waiting: new Set<string>(), sending: new Set<string>() }
+  const o = { ...options, shutdown }
   let running: Promise<number> | undefined
   let again = false
   let lastRunAt: Date | null = null
@@ -119,7 +133,20 @@ export function outboxRunner(o: DispatcherOptions) {
     // Read by /readyz and /metrics: a dispatcher stuck or gone shows as an old date.
     lastRunAt: () => lastRunAt,
     wake() {
+      if (shutdown.stopping) return
       run().catch((err: unknown) => o.log.error('outbox drain failed', { err }))
+    },
+    // Claims no more rows, lets the sends under way finish for up to waitMs, then hands
+    // back every row still claimed: another instance (or this one, restarted) takes
+    // them at once rather than after the lease.
+    async stop(waitMs = 5000): Promise<number> {
+      shutdown.stopping = true
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([running?.catch(() => 0), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))])
+      clearTimeout(timer)
+      const released = await releaseClaims(o.sql, [...shutdown.waiting], [...shutdown.sending])
+      if (released) o.log.info('outbox claims released', { rows: released })
+      return released
     },
   }
 }

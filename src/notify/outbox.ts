@@ -91,6 +91,18 @@ export async function claimDue(
     returning o.id::text, o.network_id, o.channel, o.alert_id, o.dropoff_id, o.subscription_id, o.to_number, o.payload, o.attempts`
 }
 
+// Hands claimed rows back: `waiting` were never tried (their claim's attempt is undone),
+// `sending` were cut mid-send and keep theirs.
+export async function releaseClaims(sql: Db, waiting: string[], sending: string[]): Promise<number> {
+  if (!waiting.length && !sending.length) return 0
+  const rows = await sql`
+    update outbox set locked_until = null,
+      attempts = case when id::text = any(${textArray(waiting)}::text[]) then greatest(attempts - 1, 0) else attempts end
+    where status = 'pending' and id::text = any(${textArray([...waiting, ...sending])}::text[])
+    returning id`
+  return rows.length
+}
+
 export async function markSent(sql: Db, id: string, now: Date) {
   await sql`update outbox set status = 'sent', sent_at = ${now}, locked_until = null, last_error = null where id = ${id}`
 }

@@ -55,6 +55,16 @@ export class StreamSlots {
 let open = 0
 export const openStreams = () => open
 
+// Ends every stream of this process at a clean stop. Each gets a `retry:` hint first, so
+// that EventSource clients come back (with Last-Event-ID) once another instance, or
+// this one restarted, serves again, instead of the browser's default 3 s.
+const enders = new Set<(retryMs: number) => void>()
+export function endStreams(retryMs = 2000): number {
+  const n = enders.size
+  for (const end of enders) end(retryMs)
+  return n
+}
+
 // Cursors are event ids by default: positive integers that fit a bigint.
 const EVENT_ID = /^\d{1,18}$/
 
@@ -95,6 +105,12 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
       closed = true
       wake?.()
     })
+    let ending: number | undefined
+    const end = (retryMs: number) => {
+      ending = retryMs
+      wake?.()
+    }
+    enders.add(end)
     const unsubscribe = await o.signal.subscribe(o.channel, () => {
       dirty = true
       wake?.()
@@ -103,7 +119,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
     let lastRead = 0
     open++
     try {
-      while (!closed && Date.now() - started < maxMs) {
+      while (!closed && ending === undefined && Date.now() - started < maxMs) {
         if (dirty) {
           dirty = false
           lastRead = Date.now()
@@ -123,7 +139,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
             clearTimeout(timer)
             resolve(false)
           }
-          if (dirty || closed) wake()
+          if (dirty || closed || ending !== undefined) wake()
         })
         wake = undefined
         if (timedOut) {
@@ -136,7 +152,9 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
           }
         }
       }
+      if (ending !== undefined && !closed) await stream.write(`retry: ${ending}\n\n`)
     } finally {
+      enders.delete(end)
       open--
       if (slot) slot.slots.release(slot.key)
       await unsubscribe()

@@ -1,5 +1,6 @@
 import './utc.ts'
 import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { insertToken, listTokens, revokeToken } from '../auth/tokens.ts'
 import { ConfigError, loadConfig } from '../config.ts'
@@ -12,7 +13,12 @@ import { refreshDuePeriods } from '../places/periods.ts'
 import { readImportFile } from './import-file.ts'
 import { importGtfs } from '../transit/gtfs/import.ts'
 import { generateVapidKeys } from '../notify/web-push.ts'
-import { nodeLogger, prepareDatabase, startNode } from './node.ts'
+import { nodeLogger, prepareDatabase, type Running, startNode } from './node.ts'
+import { loadBackup, readBackup, writeBackup } from './backup.ts'
+import { CONTROL_SOCKET } from './control-client.mjs'
+import { type CommandIo, startControl } from './control.ts'
+import type { Database } from './database.ts'
+import { StartupError } from './startup-error.ts'
 
 const USAGE = `halte <command>
 
@@ -25,65 +31,147 @@ const USAGE = `halte <command>
   places import FILE --network SLUG [--approve]   CSV, GeoJSON or OSM extract; prints a JSON report
   hours refresh                          re-materialise every active place's open periods now
   gtfs import FILE --network SLUG          import a GTFS zip, replacing the network's feed
+  backup FILE                            write every table of the database to FILE (plain SQL)
+  restore FILE                           replace the database's content with a backup (server stopped)
   vapid                                  print a new VAPID key pair for web push (environment lines)
 
 Environment: DATABASE_URL (absent: embedded database in HALTE_DATA_DIR), PORT, HALTE_ADMIN_TOKEN, ...`
 
+type WithDb = <T>(work: (db: Database) => Promise<T>, opts?: { quiet: boolean }) => Promise<T>
+
+// Where a command runs: in its own process, or inside the server that holds the
+// embedded database (see control.ts), which passes its own database and output.
+interface Ctx {
+  io: CommandIo
+  cwd: string
+  withDb: WithDb
+  // Set when the command runs inside a serving process.
+  serving?: boolean
+}
+
+const consoleIo: CommandIo = { out: (text) => console.log(text), err: (text) => console.error(text) }
+
 async function main(argv: string[]) {
-  const [command = 'serve', sub, ...rest] = argv
+  if ((argv[0] ?? 'serve') === 'serve') return serveCommand()
+  process.exitCode = await runCommand(argv, { io: consoleIo, cwd: process.cwd(), withDb: ownDb })
+}
+
+// Runs one command (never `serve`); resolves to its exit code.
+async function runCommand(argv: string[], ctx: Ctx): Promise<number> {
+  const [command, sub, ...rest] = argv
+  const { io } = ctx
   switch (command) {
-    case 'serve':
-      return serveCommand()
     case 'migrate':
-      return withDb(async () => {}, { quiet: false })
+      await ctx.withDb(async () => {}, { quiet: false })
+      return 0
     case 'network':
-      if (sub === 'create') return networkCreate(rest)
+      if (sub === 'create') return networkCreate(rest, ctx)
       break
     case 'token':
-      if (sub === 'create') return tokenCreate(rest)
-      if (sub === 'list') return tokenList(rest)
-      if (sub === 'revoke') return tokenRevoke(rest)
+      if (sub === 'create') return tokenCreate(rest, ctx)
+      if (sub === 'list') return tokenList(rest, ctx)
+      if (sub === 'revoke') return tokenRevoke(rest, ctx)
       break
     case 'places':
-      if (sub === 'import') return placesImport(rest)
+      if (sub === 'import') return placesImport(rest, ctx)
       break
     case 'hours':
-      if (sub === 'refresh') return withDb(async ({ sql }) => console.log(await refreshDuePeriods(sql, new Date(), { force: true })))
+      if (sub === 'refresh') {
+        await ctx.withDb(async ({ sql }) => io.out(String(await refreshDuePeriods(sql, new Date(), { force: true }))))
+        return 0
+      }
       break
     case 'gtfs':
-      if (sub === 'import') return gtfsImport(rest)
+      if (sub === 'import') return gtfsImport(rest, ctx)
       break
+    case 'backup':
+      return backupCommand(argv.slice(1), ctx)
+    case 'restore':
+      return restoreCommand(argv.slice(1), ctx)
     case 'vapid': {
       const keys = generateVapidKeys()
-      console.log(`VAPID_PUBLIC_KEY=${keys.publicKey}\nVAPID_PRIVATE_KEY=${keys.privateKey}`)
-      return
+      io.out(`VAPID_PUBLIC_KEY=${keys.publicKey}\nVAPID_PRIVATE_KEY=${keys.privateKey}`)
+      return 0
     }
     case 'help':
     case '--help':
     case '-h':
-      console.log(USAGE)
-      return
+      io.out(USAGE)
+      return 0
   }
-  console.error(`Unknown command: ${argv.join(' ')}\n\n${USAGE}`)
-  process.exitCode = 2
+  io.err(`Unknown command: ${argv.join(' ')}\n\n${USAGE}`)
+  return 2
 }
 
+// How long a stop may take before the process gives up on cleanliness and exits 1.
+const STOP_LIMIT_MS = 25_000
+
 async function serveCommand() {
-  const running = await startNode()
+  // Listening for signals from the first moment: one that comes while the database opens
+  // waits for the start to finish, then stops it cleanly (the embedded lock is released).
+  let startup: Promise<Running> | undefined
+  let stopping = false
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      running.close().then(
+    process.on(signal, () => {
+      if (stopping) return
+      stopping = true
+      const limit = setTimeout(() => {
+        console.error(`halte: stop took more than ${STOP_LIMIT_MS / 1000} s, exiting without finishing`)
+        process.exit(1)
+      }, STOP_LIMIT_MS)
+      limit.unref()
+      ;(async () => {
+        const running = await startup
+        if (!running) return
+        running.log.info('stop requested', { signal })
+        await running.close()
+      })().then(
         () => process.exit(0),
-        () => process.exit(1),
+        (err: unknown) => {
+          console.error(`halte: stop failed: ${err instanceof Error ? err.message : String(err)}`)
+          process.exit(1)
+        },
       )
     })
   }
+  // Commands beside the server on the embedded database run in it (see control.ts).
+  startup = startNode(process.env, {
+    alongside: async (db) =>
+      db.embedded
+        ? startControl(join(db.embedded.root, CONTROL_SOCKET), (argv, cwd, io) => runCommand(argv, { io, cwd, withDb: (work) => work(db), serving: true }))
+        : undefined,
+  })
+  await startup
 }
 
-async function withDb<T>(
-  work: (db: Awaited<ReturnType<typeof prepareDatabase>>) => Promise<T>,
-  opts = { quiet: true },
-): Promise<T> {
+async function backupCommand(args: string[], { io, cwd, withDb }: Ctx): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} })
+  if (positionals.length !== 1) throw new Error('usage: halte backup FILE')
+  const file = resolve(cwd, positionals[0]!)
+  const counts = await withDb(({ sql }) => writeBackup(sql, file))
+  const rows = Object.values(counts).reduce((a, b) => a + b, 0)
+  io.err(`${file}: ${rows} rows from ${Object.keys(counts).length} tables`)
+  io.out(JSON.stringify({ file, tables: counts }, null, 2))
+  return 0
+}
+
+async function restoreCommand(args: string[], { io, cwd, withDb, serving }: Ctx): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} })
+  if (positionals.length !== 1) throw new Error('usage: halte restore FILE')
+  if (serving) {
+    throw new StartupError(
+      'restore replaces everything the running server serves: stop it first (Ctrl-C or SIGTERM), then run restore. / ' +
+        'restore remplace tout ce que sert le serveur en marche : arrêtez-le d’abord, puis relancez restore.',
+    )
+  }
+  const file = resolve(cwd, positionals[0]!)
+  const text = await readBackup(file)
+  await withDb(({ sql }) => loadBackup(sql, text))
+  io.err(`${file} restored`)
+  return 0
+}
+
+async function ownDb<T>(work: (db: Database) => Promise<T>, opts = { quiet: true }): Promise<T> {
   const config = loadConfig(process.env)
   // Quiet commands print their answer (a token, JSON) alone on stdout.
   const log = nodeLogger({ LOG_LEVEL: opts.quiet && config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL })
@@ -95,7 +183,7 @@ async function withDb<T>(
   }
 }
 
-async function networkCreate(args: string[]) {
+async function networkCreate(args: string[], { io, withDb }: Ctx): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -115,10 +203,11 @@ async function networkCreate(args: string[]) {
     country_code: values.country,
     ...(values.region ? { region_code: values.region } : {}),
   })
-  await withDb(async ({ sql }) => console.log(JSON.stringify(await insertNetwork(sql, input), null, 2)))
+  await withDb(async ({ sql }) => io.out(JSON.stringify(await insertNetwork(sql, input), null, 2)))
+  return 0
 }
 
-async function tokenCreate(args: string[]) {
+async function tokenCreate(args: string[], { io, withDb }: Ctx): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -145,8 +234,9 @@ async function tokenCreate(args: string[]) {
       vehicle: values.vehicle ?? null,
       expiresAt: lifetime === null ? null : new Date(Date.now() + lifetime),
     })
-    console.log(token)
+    io.out(token)
   })
+  return 0
 }
 
 // "30d" or "12h": how long a token lives, in milliseconds.
@@ -157,7 +247,7 @@ function parseLifetime(text: string): number {
   return n * (match[2] === 'd' ? 24 : 1) * 3600 * 1000
 }
 
-async function tokenList(args: string[]) {
+async function tokenList(args: string[], { io, withDb }: Ctx): Promise<number> {
   const { values } = parseArgs({ args, options: { network: { type: 'string' } } })
   await withDb(async ({ sql }) => {
     let networkId: string | undefined
@@ -166,11 +256,12 @@ async function tokenList(args: string[]) {
       if (!network) throw new Error(`No network "${values.network}"`)
       networkId = network.id
     }
-    console.log(JSON.stringify(await listTokens(sql, networkId), null, 2))
+    io.out(JSON.stringify(await listTokens(sql, networkId), null, 2))
   })
+  return 0
 }
 
-async function tokenRevoke(args: string[]) {
+async function tokenRevoke(args: string[], { io, withDb }: Ctx): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} })
   const id = positionals[0]
   if (!id || positionals.length > 1) throw new Error('usage: halte token revoke ID (the id shown by token list)')
@@ -178,11 +269,12 @@ async function tokenRevoke(args: string[]) {
   await withDb(async ({ sql }) => {
     const revoked = await revokeToken(sql, id, { now: new Date() })
     if (!revoked) throw new Error(`No token "${id}"`)
-    console.log(JSON.stringify(revoked, null, 2))
+    io.out(JSON.stringify(revoked, null, 2))
   })
+  return 0
 }
 
-async function placesImport(args: string[]) {
+async function placesImport(args: string[], { io, cwd, withDb }: Ctx): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -190,33 +282,35 @@ async function placesImport(args: string[]) {
   })
   const file = positionals[0]
   if (!file || !values.network) throw new Error('usage: halte places import FILE --network SLUG [--approve]')
-  const rows = readImportFile(file)
+  const rows = readImportFile(resolve(cwd, file))
   await withDb(async ({ sql }) => {
     const network = await findNetworkBySlug(sql, values.network!)
     if (!network) throw new Error(`No network "${values.network}"`)
     const report = await importPlaces(sql, network, rows, { approve: values.approve!, now: new Date() })
-    console.error(`${report.imported.length} imported, ${report.rejected.length} rejected (of ${rows.length} rows)`)
-    for (const r of report.rejected) console.error(`  row ${r.row}${r.name ? ` (${r.name})` : ''}: ${r.reason}`)
-    console.log(JSON.stringify(report, null, 2))
+    io.err(`${report.imported.length} imported, ${report.rejected.length} rejected (of ${rows.length} rows)`)
+    for (const r of report.rejected) io.err(`  row ${r.row}${r.name ? ` (${r.name})` : ''}: ${r.reason}`)
+    io.out(JSON.stringify(report, null, 2))
   })
+  return 0
 }
 
-async function gtfsImport(args: string[]) {
+async function gtfsImport(args: string[], { io, cwd, withDb }: Ctx): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { network: { type: 'string' } } })
   const file = positionals[0]
   if (!file || !values.network) throw new Error('usage: halte gtfs import FILE --network SLUG')
-  const zip = new Uint8Array(readFileSync(file))
+  const zip = new Uint8Array(readFileSync(resolve(cwd, file)))
   await withDb(async ({ sql }) => {
     const network = await findNetworkBySlug(sql, values.network!)
     if (!network) throw new Error(`No network "${values.network}"`)
     try {
-      console.log(JSON.stringify(await importGtfs(sql, network.id, zip), null, 2))
+      io.out(JSON.stringify(await importGtfs(sql, network.id, zip), null, 2))
     } catch (e) {
       // A refused feed says what and where, as the HTTP answer does.
       if (e instanceof HalteError) throw new Error(`${e.code}: ${e.detailText?.en ?? e.message}`)
       throw e
     }
   })
+  return 0
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

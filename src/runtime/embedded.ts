@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { postgis } from '@electric-sql/pglite-postgis'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { Logger } from '../logger.ts'
+import { StartupError } from './startup-error.ts'
 
 // The embedded database: PGlite with PostGIS, persisted in HALTE_DATA_DIR and served
 // on a loopback port so the app reaches it through the same postgres.js driver and
@@ -11,6 +12,8 @@ import type { Logger } from '../logger.ts'
 
 export interface Embedded {
   url: string
+  // HALTE_DATA_DIR, resolved: the lock and the control socket live here, the database in dataDir.
+  root: string
   dataDir: string
   db: PGlite
   close(): Promise<void>
@@ -19,11 +22,16 @@ export interface Embedded {
 export async function startEmbedded(dataDirSetting: string, log: Logger, opts: { port?: number; schema?: string } = {}): Promise<Embedded> {
   const root = resolve(dataDirSetting)
   const dataDir = join(root, 'pgdata')
-  mkdirSync(root, { recursive: true })
-  const releaseLock = lockDataDir(root)
+  const releaseLock = usable(root, () => {
+    mkdirSync(root, { recursive: true })
+    accessSync(root, constants.R_OK | constants.W_OK | constants.X_OK)
+    return lockDataDir(root)
+  })
   try {
     const t0 = performance.now()
-    const db = await PGlite.create(dataDir, { extensions: { postgis } })
+    const db = await PGlite.create(dataDir, { extensions: { postgis } }).catch((e: unknown) => {
+      throw dataDirError(e, root) ?? e
+    })
     const [{ present } = { present: false }] = (
       await db.query<{ present: boolean }>(`select exists (select 1 from pg_extension where extname = 'postgis') as present`)
     ).rows
@@ -45,6 +53,7 @@ export async function startEmbedded(dataDirSetting: string, log: Logger, opts: {
     })
     return {
       url: `postgres://postgres@${conn}/postgres`,
+      root,
       dataDir,
       db,
       async close() {
@@ -56,6 +65,24 @@ export async function startEmbedded(dataDirSetting: string, log: Logger, opts: {
   } catch (e) {
     releaseLock()
     throw e
+  }
+}
+
+// What the file system refuses is the setting's to fix: said in one line, naming it.
+export function dataDirError(e: unknown, root: string): StartupError | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code
+  if (!code || !['EACCES', 'EPERM', 'ENOTDIR', 'EROFS', 'ENOSPC', 'EEXIST', 'ENOENT'].includes(code)) return undefined
+  return new StartupError(
+    `HALTE_DATA_DIR (${root}) cannot be used (${code}): give this user a readable, writable folder there, or set HALTE_DATA_DIR to one. / ` +
+      `HALTE_DATA_DIR (${root}) est inutilisable (${code}) : donnez à cet utilisateur un dossier lisible et modifiable, ou indiquez-en un autre dans HALTE_DATA_DIR.`,
+  )
+}
+
+function usable<T>(root: string, open: () => T): T {
+  try {
+    return open()
+  } catch (e) {
+    throw dataDirError(e, root) ?? e
   }
 }
 

@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
+import { resolve as resolvePath } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from '../app.ts'
 import { type Config, loadConfig } from '../config.ts'
@@ -9,19 +10,55 @@ import { nodeDocsAssets } from './docs-assets.ts'
 import { twilioSender } from '../notify/twilio.ts'
 import { webPushSender } from '../notify/web-push.ts'
 import { localSignal } from '../realtime/signal.ts'
+import { endStreams } from '../realtime/sse.ts'
 import { JOBS } from '../schedule.ts'
 import { systemClock } from '../services.ts'
 import { resolveHashSecret } from './hash-secret.ts'
+import { dataDirError } from './embedded.ts'
 import { type Database, ensureSchema, openDatabase, warmPool } from './database.ts'
 import { startJobs } from './jobs.ts'
 import { migrateFromDisk } from './migrations.ts'
 import { pgSignal } from './pg-signal.ts'
+import { StartupError } from './startup-error.ts'
 
 export interface Running {
   url: string
   port: number
   db: Database
+  log: Logger
   close(): Promise<void>
+}
+
+// How long a stop waits for requests under way before cutting their connections, and
+// for sends under way before handing their outbox rows back.
+const DRAIN_MS = 10_000
+const OUTBOX_STOP_MS = 5_000
+
+
+function portError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (e.code === 'EADDRINUSE') {
+    return new StartupError(
+      `PORT ${port} is already in use on ${host}: stop what uses it or set PORT to a free port. / ` +
+        `Le port ${port} (PORT) est déjà utilisé sur ${host} : arrêtez ce qui l’occupe ou choisissez un autre PORT.`,
+    )
+  }
+  if (e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+    return new StartupError(
+      `Cannot listen on ${host}:${port} (${e.code}): check PORT and HOST. / ` +
+        `Impossible d’écouter sur ${host}:${port} (${e.code}) : vérifiez PORT et HOST.`,
+    )
+  }
+  return e
+}
+
+// Fails in milliseconds on a busy port, before the embedded database spends seconds opening.
+async function checkPort(host: string, port: number) {
+  if (port === 0) return
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', (e) => reject(portError(e, host, port)))
+    probe.listen(port, host, () => probe.close(() => resolve()))
+  })
 }
 
 export function nodeLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
@@ -82,11 +119,26 @@ export const nodePeerAddress = (c: { env: unknown }) =>
   (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress
 
 // `npm start`: open the database, apply pending migrations, serve.
-export async function startNode(env: Record<string, string | undefined> = process.env): Promise<Running> {
+// `alongside` starts what serves beside the HTTP server on the open database (the CLI's
+// control socket): ready before "halte is listening", closed first at a stop.
+export async function startNode(
+  env: Record<string, string | undefined> = process.env,
+  opts: { alongside?: (db: Database) => Promise<{ close(): Promise<void> } | undefined> } = {},
+): Promise<Running> {
   const config = loadConfig(env)
   const log = nodeLogger(config)
-  config.HALTE_HASH_SECRET = await resolveHashSecret(config, log)
+  await checkPort(config.HOST, config.PORT)
+  config.HALTE_HASH_SECRET = await resolveHashSecret(config, log).catch((e: unknown) => {
+    throw dataDirError(e, resolvePath(config.HALTE_DATA_DIR)) ?? e
+  })
   const db = await prepareDatabase(config, log)
+  let beside: { close(): Promise<void> } | undefined
+  try {
+    beside = await opts.alongside?.(db)
+  } catch (e) {
+    await db.close()
+    throw e
+  }
   // Only for serving (CLI commands end before it would pay), on PostgreSQL (the embedded
   // database is one session). In the background: readiness need not wait for a few
   // hundred ms of connecting; a request that comes first opens its own session.
@@ -101,9 +153,21 @@ export async function startNode(env: Record<string, string | undefined> = proces
     { sql: db.sql, searchSql: db.search, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress },
     { dispatcher: outbox, docsAssets: nodeDocsAssets() },
   )
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s))
-  })
+  let server: ReturnType<typeof serve>
+  try {
+    server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => {
+        s.off('error', reject)
+        resolve(s)
+      })
+      s.once('error', (e: NodeJS.ErrnoException) => reject(portError(e, config.HOST, config.PORT)))
+    })
+  } catch (e) {
+    // Taken in the meantime: the embedded database's lock must not outlive us.
+    await beside?.close()
+    await db.close()
+    throw e
+  }
   const context = { sql: db.sql, logger: log, signal, wakeOutbox: outbox.wake, channels: channelsOf(config) }
   const stopJobs = startJobs(
     [
@@ -127,16 +191,35 @@ export async function startNode(env: Record<string, string | undefined> = proces
     url,
     port,
     db,
+    log,
+    // Stops accepting, lets requests under way finish (streams end with a retry hint),
+    // hands back the outbox rows this process claimed, then closes the database, which
+    // releases the embedded one's lock.
     close: () => {
       closing ??= (async () => {
-        // Open streams (SSE) would hold close() for minutes: give them a moment, then cut.
+        const t0 = performance.now()
+        log.info('halte is stopping', { url })
+        await beside?.close()
         const http = server as unknown as { closeIdleConnections?(): void; closeAllConnections?(): void }
-        const cut = setTimeout(() => http.closeAllConnections?.(), 2000)
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        const streams = endStreams()
+        // A keep-alive connection turns idle once its response is sent: close it then.
         http.closeIdleConnections?.()
-        await new Promise<void>((resolve) => server.close(() => resolve()))
+        const idle = setInterval(() => http.closeIdleConnections?.(), 50)
+        const cut = setTimeout(() => {
+          log.warn('requests still under way after the drain delay: connections cut', { ms: DRAIN_MS })
+          http.closeAllConnections?.()
+        }, DRAIN_MS)
+        await closed
+        clearInterval(idle)
         clearTimeout(cut)
+        const released = await outbox.stop(OUTBOX_STOP_MS).catch((err: unknown) => {
+          log.warn('outbox claims not released (they free themselves when their lease ends)', { err })
+          return 0
+        })
         await stopJobs()
         await db.close()
+        log.info('halte stopped', { ms: Math.round(performance.now() - t0), streams_ended: streams, outbox_released: released })
       })()
       return closing
     },
