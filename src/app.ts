@@ -58,7 +58,7 @@ export function createApp(input: ServicesInput, opts: { metrics?: Metrics; dispa
   // which is no reason to take the instance out of a load balancer (refuges are still served).
   app.get('/readyz', async (c) => {
     await databaseAnswers(s)
-    return c.json({ status: 'ready', delivery: await deliveryStatus(s.sql, channelsOf(s.config), opts.dispatcher, s.clock.now()) })
+    return c.json({ status: 'ready', delivery: await within(2000, deliveryStatus(s.sql, channelsOf(s.config), opts.dispatcher, s.clock.now())) })
   })
   // Route names, volumes and latencies map the service for whoever reads them: the
   // scraper holds HALTE_METRICS_TOKEN, or an admin looks.
@@ -66,9 +66,18 @@ export function createApp(input: ServicesInput, opts: { metrics?: Metrics; dispa
     const token = bearerToken(c.req.header('authorization'))
     const scraper = token !== undefined && s.config.HALTE_METRICS_TOKEN !== undefined && (await secretsEqual(token, s.config.HALTE_METRICS_TOKEN))
     if (!scraper) requirePrincipal(token === undefined ? undefined : await principalOf(s, token), ['admin'])
+    // Read from the database; without it the process's own figures still go out, with
+    // halte_database_up 0, when they are needed most.
     const now = s.clock.now()
-    const [delivery, feeds] = await Promise.all([deliveryMetrics(s.sql, channelsOf(s.config), opts.dispatcher, now), feedMetrics(s.sql, now)])
-    return c.text(`${metrics.render()}${[...delivery, ...feeds].join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' })
+    const stored = await within(2000, Promise.all([deliveryMetrics(s.sql, channelsOf(s.config), opts.dispatcher, now), feedMetrics(s.sql, now)])).then(
+      ([delivery, feeds]) => [...delivery, ...feeds],
+      (err: unknown) => {
+        c.get('log')?.warn('metrics: database figures unavailable', { err })
+        return null
+      },
+    )
+    const up = ['# HELP halte_database_up Whether /metrics could read the database (1) or not (0).', '# TYPE halte_database_up gauge', `halte_database_up ${stored ? 1 : 0}`]
+    return c.text(`${metrics.render()}${[...up, ...(stored ?? [])].join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4' })
   })
 
   app.route('/', networksApp(s))
@@ -120,12 +129,17 @@ export function createApp(input: ServicesInput, opts: { metrics?: Metrics; dispa
 export type App = ReturnType<typeof createApp>
 
 async function databaseAnswers(s: Services) {
+  await within(2000, s.sql`select 1`)
+}
+
+// A probe or a scrape answers within its own timeout, whatever the database does.
+async function within<T>(ms: number, work: PromiseLike<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('readiness check timed out'), { code: 'ETIMEDOUT' })), 2000)
+    timer = setTimeout(() => reject(Object.assign(new Error('database check timed out'), { code: 'ETIMEDOUT' })), ms)
   })
   try {
-    await Promise.race([s.sql`select 1`, timeout])
+    return await Promise.race([work, timeout])
   } finally {
     clearTimeout(timer)
   }
