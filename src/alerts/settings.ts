@@ -10,7 +10,7 @@ import { readAlertSettings, writeAlertSettings } from './queries.ts'
 const settingsSchema = z
   .object({
     escalation_delay_s: z.number().int().min(15).max(3600),
-    oncall_sms_number: z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164 number, e.g. +33381000000').nullable(),
+    oncall_sms_number: z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164 number, e.g. +33381000000 / numéro au format international, par ex. +33381000000').nullable(),
   })
   .openapi('AlertSettings')
 

@@ -6,7 +6,7 @@ export const latSchema = z.number().min(-90).max(90)
 export const lonSchema = z.number().min(-180).max(180)
 
 // Places and searches are indexed in Web Mercator, which ends at ±85.06°: no city is beyond.
-export const servedLatSchema = z.number().min(-85, 'latitude between -85 and 85').max(85, 'latitude between -85 and 85')
+export const servedLatSchema = z.number().min(-85, 'latitude between -85 and 85 / latitude entre -85 et 85').max(85, 'latitude between -85 and 85 / latitude entre -85 et 85')
 
 export const servedPointSchema = z
   .object({ lat: servedLatSchema, lon: lonSchema })
@@ -43,9 +43,9 @@ const position = z.tuple([lonSchema, latSchema]).rest(z.number())
 
 const ring = z
   .array(position)
-  .min(4, 'a linear ring needs at least 4 positions')
+  .min(4, 'a linear ring needs at least 4 positions / un anneau demande au moins 4 positions')
   .refine((r) => r[0]![0] === r.at(-1)![0] && r[0]![1] === r.at(-1)![1], {
-    message: 'a linear ring must end where it starts',
+    message: 'a linear ring must end where it starts / un anneau doit finir où il commence',
   })
 
 export const multiPolygonSchema = z

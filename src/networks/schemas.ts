@@ -28,12 +28,12 @@ export const dropoffSchema = z
 
 const networkFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'Mulhouse Alsace Agglomération' }),
-  timezone: z.string().refine(isTimeZone, 'unknown IANA time zone').openapi({ example: 'Europe/Paris' }),
+  timezone: z.string().refine(isTimeZone, 'unknown IANA time zone, e.g. Europe/Paris / fuseau horaire IANA inconnu, par ex. Europe/Paris').openapi({ example: 'Europe/Paris' }),
   locale: z.enum(['fr', 'en']).openapi({ example: 'fr' }),
   country_code: z
     .string()
-    .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2 code')
-    .refine(isCountryCode, 'not an assigned ISO 3166-1 alpha-2 country code (e.g. FR, BE, CA)')
+    .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2 code, e.g. FR / code pays ISO 3166-1 à deux lettres, par ex. FR')
+    .refine(isCountryCode, 'not an assigned ISO 3166-1 alpha-2 country code (e.g. FR, BE, CA) / code pays ISO 3166-1 non attribué (par ex. FR, BE, CA)')
     .transform((v) => v.toUpperCase())
     .openapi({ example: 'FR' }),
   region_code: z.string().trim().min(1).max(100).nullable().optional().openapi({
@@ -42,7 +42,7 @@ const networkFields = {
   }),
   sms_number: z
     .string()
-    .regex(/^\+[1-9]\d{6,14}$/, 'E.164 number, e.g. +33612345678')
+    .regex(/^\+[1-9]\d{6,14}$/, 'E.164 number, e.g. +33612345678 / numéro au format international, par ex. +33612345678')
     .nullable()
     .optional(),
   alert_radius_m: z.number().int().min(50).max(10000).optional(),

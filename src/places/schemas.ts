@@ -58,7 +58,7 @@ export const applicationSchema = z
     email: z.email().max(254).optional(),
     features: z.array(z.enum(FEATURES)).max(FEATURES.length).optional(),
     contact_name: z.string().trim().min(1).max(200),
-    charter_accepted: z.literal(true, { message: 'the charter must be accepted (true)' }),
+    charter_accepted: z.literal(true, { message: 'the charter must be accepted (true) / la charte doit être acceptée (true)' }),
     training_date: trainingDate.optional(),
     trained_staff: z.number().int().min(0).max(1000).optional(),
   })
@@ -140,7 +140,7 @@ export const nearestQuerySchema = z.object({
 export const bboxQuerySchema = z.object({
   bbox: z
     .string()
-    .regex(bboxText, 'minLon,minLat,maxLon,maxLat: four numbers')
+    .regex(bboxText, 'minLon,minLat,maxLon,maxLat: four numbers, e.g. 7.30,47.73,7.36,47.77 / quatre nombres, par ex. 7.30,47.73,7.36,47.77')
     .transform((v) => v.split(',').map(Number))
     .pipe(z.tuple([lonSchema, servedLatSchema, lonSchema, servedLatSchema]))
     .refine(([minLon, minLat, maxLon, maxLat]) => minLon <= maxLon && minLat <= maxLat, 'minLon,minLat,maxLon,maxLat')

@@ -19,7 +19,7 @@ export const dropoffRequestSchema = z
   })
   .strict()
   .refine((b) => (b.trip_id === undefined) !== (b.vehicle === undefined), {
-    message: 'give trip_id or vehicle (one of them)',
+    message: 'give trip_id or vehicle (one of them) / donnez trip_id ou vehicle (l’un des deux)',
     path: ['trip_id'],
   })
   .openapi('DropoffRequest')

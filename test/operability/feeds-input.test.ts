@@ -135,6 +135,14 @@ describe('400s that say what was expected', () => {
     expect(p.errors[0]!.message).toMatch(/^at must be a date and time, e\.g\. 2026-12-24T23:30 .* or 2026-12-24T23:30:00\+01:00$/)
   })
 
+  it('a schema’s own message comes in one language too', async () => {
+    const { slug } = await network()
+    const fr = (await (await t.request(`/v1/networks/${slug}/places?bbox=1,2,3`)).json()) as { errors: { message: string }[]; detail: string }
+    expect(fr.errors[0]!.message).toBe('bbox : quatre nombres, par ex. 7.30,47.73,7.36,47.77')
+    const en = (await (await t.request(`/v1/networks/${slug}/places?bbox=1,2,3`, { headers: { 'accept-language': 'en' } })).json()) as { errors: { message: string }[] }
+    expect(en.errors[0]!.message).toBe('bbox: minLon,minLat,maxLon,maxLat: four numbers, e.g. 7.30,47.73,7.36,47.77')
+  })
+
   it('unknown fields are named', async () => {
     const { slug } = await network()
     const res = await t.request(`/v1/networks/${slug}/alerts`, { method: 'POST', json: { location: { lat: 47.75, lon: 7.33 }, mesage: 'x' }, headers: { 'accept-language': 'en' } })
