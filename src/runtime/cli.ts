@@ -136,10 +136,16 @@ async function serveCommand() {
   }
   // Commands beside the server on the embedded database run in it (see control.ts).
   startup = startNode(process.env, {
-    alongside: async (db) =>
-      db.embedded
-        ? startControl(join(db.embedded.root, CONTROL_SOCKET), (argv, cwd, io) => runCommand(argv, { io, cwd, withDb: (work) => work(db), serving: true }))
-        : undefined,
+    alongside: async (db, log) => {
+      if (!db.embedded) return undefined
+      const path = join(db.embedded.root, CONTROL_SOCKET)
+      // Serving matters more than the CLI: a socket that cannot be made (a data directory
+      // path past the 107 bytes a Unix socket path may have) costs only the commands.
+      return startControl(path, (argv, cwd, io) => runCommand(argv, { io, cwd, withDb: (work) => work(db), serving: true })).catch((err: unknown) => {
+        log.warn('CLI commands cannot reach this server while it runs; stop it to run them', { socket: path, err })
+        return undefined
+      })
+    },
   })
   await startup
 }

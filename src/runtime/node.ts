@@ -123,7 +123,7 @@ export const nodePeerAddress = (c: { env: unknown }) =>
 // control socket): ready before "halte is listening", closed first at a stop.
 export async function startNode(
   env: Record<string, string | undefined> = process.env,
-  opts: { alongside?: (db: Database) => Promise<{ close(): Promise<void> } | undefined> } = {},
+  opts: { alongside?: (db: Database, log: Logger) => Promise<{ close(): Promise<void> } | undefined> } = {},
 ): Promise<Running> {
   const config = loadConfig(env)
   const log = nodeLogger(config)
@@ -134,7 +134,7 @@ export async function startNode(
   const db = await prepareDatabase(config, log)
   let beside: { close(): Promise<void> } | undefined
   try {
-    beside = await opts.alongside?.(db)
+    beside = await opts.alongside?.(db, log)
   } catch (e) {
     await db.close()
     throw e
