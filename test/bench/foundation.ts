@@ -20,6 +20,15 @@ async function timeStart(env: Record<string, string | undefined>) {
   return { ms, rss, url, child }
 }
 
+// Wall time of one `halte …` command, process start to exit.
+async function timeCli(args: string[], env: Record<string, string | undefined>) {
+  const t0 = performance.now()
+  const child = runCli(args, { LOG_LEVEL: 'warn', ...env })
+  const code = await child.exited
+  if (code !== 0) throw new Error(`halte ${args.join(' ')} failed:\n${child.output()}`)
+  return performance.now() - t0
+}
+
 async function realPgReachable() {
   const sql = postgres(REAL_PG, { max: 1, connect_timeout: 3, onnotice: () => {} })
   try {
@@ -37,6 +46,8 @@ export async function run() {
   const first: number[] = []
   const second: number[] = []
   const rss: number[] = []
+  const beside = { list: [] as number[], create: [] as number[] }
+  const alone: number[] = []
   for (let i = 0; i < ROUNDS; i++) {
     const dir = mkdtempSync(join(tmpdir(), 'halte-bench-'))
     const env = { DATABASE_URL: undefined, HALTE_DATA_DIR: dir }
@@ -46,7 +57,11 @@ export async function run() {
     const b = await timeStart(env)
     second.push(b.ms)
     rss.push(b.rss)
+    // CLI commands beside the running server, as an operator types them.
+    beside.list.push(await timeCli(['token', 'list'], env))
+    beside.create.push(await timeCli(['network', 'create', '--slug', `bench-${i}`, '--name', 'Bench'], env))
     await b.child.stop()
+    alone.push(await timeCli(['token', 'list'], env))
     rmSync(dir, { recursive: true, force: true })
   }
   rows.push({ case: 'embedded, first start (creates PostGIS)', median_ms: Math.round(median(first)), runs: first.map(Math.round).join(' ') })
@@ -70,6 +85,11 @@ export async function run() {
   }
   printTable('start-up to first /readyz 200', rows)
   console.log(`RSS of the embedded-mode process after start: median ${median(rss)} MiB (${rss.join(', ')})`)
+  printTable('CLI command, embedded database (goal < 2 s beside a running server)', [
+    { case: 'token list, server running', median_ms: Math.round(median(beside.list)), runs: beside.list.map(Math.round).join(' ') },
+    { case: 'network create, server running', median_ms: Math.round(median(beside.create)), runs: beside.create.map(Math.round).join(' ') },
+    { case: 'token list, no server (opens the database)', median_ms: Math.round(median(alone)), runs: alone.map(Math.round).join(' ') },
+  ])
 
   // Throughput: our /healthz (real PostgreSQL if reachable, else embedded) vs bare Hono.
   let ours = real
