@@ -13,7 +13,8 @@ import { refreshDuePeriods } from '../places/periods.ts'
 import { readImportFile } from './import-file.ts'
 import { importGtfs } from '../transit/gtfs/import.ts'
 import { generateVapidKeys } from '../notify/web-push.ts'
-import { nodeLogger, prepareDatabase, type Running, startNode } from './node.ts'
+import type { Running } from './node.ts'
+import { nodeLogger, prepareDatabase } from './prepare.ts'
 import { loadBackup, readBackup, writeBackup } from './backup.ts'
 import { CONTROL_SOCKET } from './control-client.mjs'
 import { type CommandIo, startControl } from './control.ts'
@@ -135,6 +136,8 @@ async function serveCommand() {
     })
   }
   // Commands beside the server on the embedded database run in it (see control.ts).
+  // Loaded here only: other commands need none of the HTTP app.
+  const { startNode } = await import('./node.ts')
   startup = startNode(process.env, {
     alongside: async (db, log) => {
       if (!db.embedded) return undefined

@@ -3,7 +3,7 @@ import { resolve as resolvePath } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from '../app.ts'
 import { type Config, loadConfig } from '../config.ts'
-import { createLogger, type Logger } from '../logger.ts'
+import type { Logger } from '../logger.ts'
 import { outboxRunner } from '../notify/dispatcher.ts'
 import { channelsOf, logChannels } from '../notify/health.ts'
 import { nodeDocsAssets } from './docs-assets.ts'
@@ -15,11 +15,13 @@ import { JOBS } from '../schedule.ts'
 import { systemClock } from '../services.ts'
 import { resolveHashSecret } from './hash-secret.ts'
 import { dataDirError } from './embedded.ts'
-import { type Database, ensureSchema, openDatabase, warmPool } from './database.ts'
+import { type Database, warmPool } from './database.ts'
 import { startJobs } from './jobs.ts'
-import { migrateFromDisk } from './migrations.ts'
 import { pgSignal } from './pg-signal.ts'
+import { nodeLogger, prepareDatabase } from './prepare.ts'
 import { StartupError } from './startup-error.ts'
+
+export { nodeLogger, prepareDatabase }
 
 export interface Running {
   url: string
@@ -59,41 +61,6 @@ async function checkPort(host: string, port: number) {
     probe.once('error', (e) => reject(portError(e, host, port)))
     probe.listen(port, host, () => probe.close(() => resolve()))
   })
-}
-
-export function nodeLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
-  return createLogger(config.LOG_LEVEL, batchedStdout(), { service: 'halte' })
-}
-
-// stdout to a file is a synchronous write per call: one per access-log line cost 13 %
-// of a busy server's CPU. Lines written in the same turn of the event loop go out in
-// one write; whatever is pending is flushed before the process exits.
-function batchedStdout(): (line: string) => void {
-  let pending: string[] = []
-  const flush = () => {
-    if (pending.length === 0) return
-    const chunk = `${pending.join('\n')}\n`
-    pending = []
-    process.stdout.write(chunk)
-  }
-  process.once('exit', flush)
-  return (line) => {
-    if (pending.push(line) === 1) setImmediate(flush)
-    if (pending.length >= 512) flush()
-  }
-}
-
-export async function prepareDatabase(config: Config, log: Logger): Promise<Database> {
-  const db = await openDatabase(config, log)
-  try {
-    await ensureSchema(db.sql, config.HALTE_DB_SCHEMA)
-    const applied = await migrateFromDisk(db.sql)
-    if (applied.length) log.info('migrations applied', { applied })
-    return db
-  } catch (e) {
-    await db.close()
-    throw e
-  }
 }
 
 // Push and SMS are sent only where configured; elsewhere rows wait in the outbox.
