@@ -54,7 +54,19 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp | Prox
   const config = loadConfig({ HALTE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'debug', HALTE_HASH_SECRET: TEST_HASH_SECRET, ...opts.env })
   const logs: Record<string, unknown>[] = []
   const logger = createLogger('debug', (line) => logs.push(JSON.parse(line)))
-  const app = createApp({ sql, clock: opts.clock ?? { now: () => new Date() }, logger, config, signal: opts.signal ?? localSignal(), peerAddress: nodePeerAddress })
+  // The nearest search runs in sessions of its own on PostgreSQL (generic plans), as
+  // the Node runtime runs it; the embedded database has one session for everything,
+  // and an app cut off through the proxy must lose its searches too.
+  const searchSql = db.embedded || opts.throughProxy ? undefined : connect(db.url, { schema: db.schema, max: 2, genericPlans: true })
+  const app = createApp({
+    sql,
+    searchSql,
+    clock: opts.clock ?? { now: () => new Date() },
+    logger,
+    config,
+    signal: opts.signal ?? localSignal(),
+    peerAddress: nodePeerAddress,
+  })
   return {
     db,
     sql,
@@ -75,6 +87,7 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp | Prox
       )
     },
     async close() {
+      await searchSql?.end({ timeout: 1 })
       if (proxy) {
         await sql.end({ timeout: 1 })
         proxy.close()
