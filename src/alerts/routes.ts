@@ -52,6 +52,8 @@ const STREAM_REPLAY_MS = 24 * 3600_000
 export function alertsApp(s: Services) {
   const app = createRouter()
   const streams = new StreamSlots(STREAMS_PER_TOKEN)
+  // A person's phone may have the page open twice; more is not a person waiting.
+  const requesterStreams = new StreamSlots(3)
 
   app.openapi(
     createRoute({
@@ -232,6 +234,41 @@ export function alertsApp(s: Services) {
             event: 'alert',
             data: { event: e.kind, from: e.from_status, to: e.to_status, by: e.actor_role, at: e.at, alert: alertView(e.alert, network.timezone) },
           }))
+        },
+      }) as never
+    },
+  )
+
+  // The requester's own alert, live: what a person who asked for help waits to see
+  // (acknowledged, resolved). Browsers read it with fetch() so that the access token
+  // travels in X-Access-Token, not in a URL that logs and histories keep.
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alerts/{id}/stream',
+      tags: ['alerts'],
+      summary: 'Live status of one alert (its access token in X-Access-Token; SSE events `status`, resumes from Last-Event-ID)',
+      description:
+        'Read it with fetch() and a stream reader (headers allowed cross-origin: X-Access-Token, Last-Event-ID). ' +
+        'Each event carries the alert as GET /v1/alerts/{id} shows it to its requester.',
+      request: { params: idParams, headers: accessHeaders, query: accessQuery },
+      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 404) },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id
+      const { network } = await authorise(c, id, { requester: true })
+      return cursorStream(c, {
+        signal: s.signal,
+        channel: alertChannel(network.id),
+        slot: { slots: requesterStreams, key: id },
+        // An alert has a handful of events: all of them, then only the new ones.
+        read: async (after) => {
+          const events = (await alertEvents(s.sql, id)).filter((e) => after === null || BigInt(e.id) > BigInt(after))
+          if (events.length === 0) return []
+          const alert = await findAlert(s.sql, id)
+          if (!alert) return []
+          const view = alertView(alert, network.timezone)
+          return events.map((e) => ({ id: e.id, event: 'status', data: { event: e.kind, to: e.to_status, at: e.at, alert: view } }))
         },
       }) as never
     },

@@ -5,6 +5,7 @@ import { pickLang } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { AppEnv } from './env.ts'
 import { type Metrics, routeLabel } from './metrics.ts'
+import { allowCrossOrigin, crossOriginPath, preflight } from './cors.ts'
 import { API_HEADERS, secureHeaders } from './security.ts'
 
 // Request id, language, per-request logger, access log, metrics and security headers in
@@ -26,7 +27,9 @@ export function observe(logger: Logger, metrics: Metrics): MiddlewareHandler<App
     c.set('lang', pickLang(c.req.header('accept-language')))
     const log = new RequestLog(logger, id)
     c.set('log', log)
-    await next()
+    const early = preflight(c.req.path, c.req)
+    if (early) c.res = early
+    else await next()
     const res = c.res
     // After the handler, on the final response: problem+json answers are built apart from
     // c.header(), and a page may have chosen its own Content-Security-Policy. Not before
@@ -37,6 +40,8 @@ export function observe(logger: Logger, metrics: Metrics): MiddlewareHandler<App
       headers.set('X-Request-Id', id)
       secureHeaders(headers)
     }
+    // Errors included: a widget on another origin must be able to read the problem.
+    if (c.req.header('origin') !== undefined && crossOriginPath(c.req.path)) allowCrossOrigin(res.headers)
     const ms = performance.now() - start
     const status = res.status
     const method = c.req.method
