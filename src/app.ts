@@ -27,6 +27,7 @@ import { channelsOf, type DispatcherState, deliveryMetrics, deliveryStatus } fro
 import { pushApp } from './notify/routes.ts'
 import { partnerApp } from './places/partner.ts'
 import { placesApp } from './places/routes.ts'
+import { searchApp } from './places/search-routes.ts'
 import { driverApp } from './transit/driver-routes.ts'
 import { dropoffsApp } from './transit/dropoff-routes.ts'
 import { transitApp } from './transit/routes.ts'
@@ -83,6 +84,7 @@ export function createApp(input: ServicesInput, opts: { metrics?: Metrics; dispa
   app.route('/', networksApp(s))
   app.route('/', tokensApp(s))
   app.route('/', placesApp(s))
+  app.route('/', searchApp(s))
   app.route('/', partnerApp(s))
   app.route('/', transitApp(s))
   app.route('/', dropoffsApp(s))

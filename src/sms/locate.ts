@@ -1,5 +1,9 @@
 import type { Db } from '../db/types.ts'
+import { nameScore, prefilterWords, wordsOf } from '../places/names.ts'
 import { type NameCandidate, refugesNamedLike, stopsNamedLike } from './queries.ts'
+
+// The name matching is shared with the search box; kept importable from here.
+export { fold, similarity, trigrams } from '../places/names.ts'
 
 // Where is the person? From an SMS body: plain coordinates, a geo: URI (RFC 5870),
 // an OpenStreetMap, Google or Apple Maps link, or else the name of one of the
@@ -70,54 +74,15 @@ function fromMapLink(raw: string): Located | null {
   return null
 }
 
-// Trigram similarity as pg_trgm computes it (lower-cased words padded with two spaces
-// in front and one behind). Computed here rather than by pg_trgm: the candidates are
-// already few (a word prefilter in SQL), and this way no extension has to be installed
-// on the server and loaded into the embedded database for one SMS path.
-export function trigrams(text: string): Set<string> {
-  const out = new Set<string>()
-  const words = fold(text).split(/[^a-z0-9]+/).filter(Boolean)
-  for (const w of words) {
-    const padded = `  ${w} `
-    for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3))
-  }
-  return out
-}
-
-export function similarity(a: string, b: string): number {
-  const x = trigrams(a)
-  const y = trigrams(b)
-  if (!x.size || !y.size) return 0
-  let common = 0
-  for (const t of x) if (y.has(t)) common++
-  return common / (x.size + y.size - common)
-}
-
-export const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
-
-// Words that say nothing about where, or everywhere ('arret' would match every
-// stop named "Arrêt …"): not worth one of the few prefilter patterns.
-const STOPWORDS = new Set(['les', 'des', 'une', 'pour', 'dans', 'avec', 'suis', 'help', 'aide', 'aidez', 'moi', 'the', 'near', 'pres', 'devant', 'rue', 'place', 'arret', 'stop'])
 // A refuge scoring this close to the best stop still wins: staff who know the scheme
 // are there, and a stop named after a landmark usually is the landmark.
 const CLOSE = 0.1
 const MIN_SCORE = 0.5
 
-const wordsOf = (text: string) => fold(text).split(/[^a-z0-9]+/).filter(Boolean)
-
-// How well a name matches the message: its similarity to the message window of the
-// same number of words, at the best place in the message.
-function score(name: string, msg: string[]): number {
-  const n = wordsOf(name).length
-  let best = 0
-  for (let i = 0; i + n <= Math.max(msg.length, n); i++) best = Math.max(best, similarity(name, msg.slice(i, i + n).join(' ')))
-  return best
-}
-
 function best(rows: NameCandidate[], msg: string[]) {
   let top: { row: NameCandidate; score: number } | null = null
   for (const row of rows) {
-    const s = score(row.name, msg)
+    const s = nameScore(row.name, msg)
     if (s >= MIN_SCORE && (!top || s > top.score)) top = { row, score: s }
   }
   return top
@@ -128,7 +93,7 @@ function best(rows: NameCandidate[], msg: string[]) {
 // similarity of each name to the message's words.
 export async function locateByName(sql: Db, networkId: string, body: string): Promise<Located | null> {
   const msg = wordsOf(body)
-  const words = [...new Set(msg.filter((w) => w.length >= 4 && !STOPWORDS.has(w)))].slice(0, 8)
+  const words = prefilterWords(msg, 4)
   if (!words.length) return null
   const patterns = words.map((w) => `%${w}%`)
   const [refuges, stops] = await Promise.all([refugesNamedLike(sql, networkId, patterns), stopsNamedLike(sql, networkId, patterns)])

@@ -61,6 +61,7 @@ export async function recentAlertOf(sql: Db, networkId: string, phoneHash: strin
 }
 
 export interface NameCandidate {
+  id: string
   name: string
   lat: number
   lon: number
@@ -70,11 +71,18 @@ export interface NameCandidate {
 // prefilter; translate() because the embedded database has no unaccent.
 const foldedName = (sql: Db) => sql`translate(lower(name), 'àâäáéèêëíîïóôöúùûüçñœ', 'aaaaeeeeiiiooouuuucno')`
 
-export async function refugesNamedLike(sql: Db, networkId: string, patterns: string[]) {
+// A message mentions a name among other words (any pattern); a search box holds only
+// the name being typed (every pattern).
+const namedLike = (sql: Db, patterns: string[], every: boolean) =>
+  every
+    ? sql`${foldedName(sql)} like all(${textArray(patterns)}::text[])`
+    : sql`${foldedName(sql)} like any(${textArray(patterns)}::text[])`
+
+export async function refugesNamedLike(sql: Db, networkId: string, patterns: string[], every = false) {
   return sql<NameCandidate[]>`
-    select name, st_y(location::geometry) as lat, st_x(location::geometry) as lon
+    select id::text, name, st_y(location::geometry) as lat, st_x(location::geometry) as lon
     from places
-    where network_id = ${networkId} and status = 'active' and ${foldedName(sql)} like any(${textArray(patterns)}::text[])
+    where network_id = ${networkId} and status = 'active' and ${namedLike(sql, patterns, every)}
     limit 200`
 }
 
@@ -83,12 +91,12 @@ export async function refugesNamedLike(sql: Db, networkId: string, patterns: str
 // per name, the first by stop_id, so the same message always lands on the same point.
 // Not their centroid: distinct stops can share a name across towns ("Mairie"), and a
 // centroid of those would be in neither.
-export async function stopsNamedLike(sql: Db, networkId: string, patterns: string[]) {
+export async function stopsNamedLike(sql: Db, networkId: string, patterns: string[], every = false) {
   return sql<NameCandidate[]>`
-    select distinct on (name) name, lat, lon
+    select distinct on (name) stop_id as id, name, lat, lon
     from transit_stops
     where feed_id = (select id from gtfs_feeds where network_id = ${networkId} order by id desc limit 1)
-      and lat is not null and lon is not null and ${foldedName(sql)} like any(${textArray(patterns)}::text[])
+      and lat is not null and lon is not null and ${namedLike(sql, patterns, every)}
     order by name, stop_id
     limit 200`
 }
