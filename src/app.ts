@@ -33,6 +33,7 @@ import { dropoffsApp } from './transit/dropoff-routes.ts'
 import { transitApp } from './transit/routes.ts'
 import { type Services, type ServicesInput, withPorts } from './services.ts'
 import { smsApp } from './sms/routes.ts'
+import { pagesApp } from './pages/routes.ts'
 import { openStreams } from './realtime/sse.ts'
 import { feedMetrics } from './transit/feed-age.ts'
 
@@ -42,7 +43,14 @@ export const VERSION = '0.1.0'
 // same app runs under @hono/node-server, in workerd, and in tests via app.request().
 // `dispatcher`: the outbox dispatcher of this process, where one runs (Node), for /readyz and /metrics.
 // `docsAssets`: swagger-ui-dist's files, where the runtime can read them (Node), for /docs.
-export function createApp(input: ServicesInput, opts: { metrics?: Metrics; dispatcher?: DispatcherState; docsAssets?: DocsAssets } = {}) {
+// `widgetAssets`: the bundled widgets by file name, where the runtime builds them (Node);
+// on Workers they are static assets, served before the app is reached.
+export type WidgetAssets = (file: string) => Promise<Uint8Array | null>
+
+export function createApp(
+  input: ServicesInput,
+  opts: { metrics?: Metrics; dispatcher?: DispatcherState; docsAssets?: DocsAssets; widgetAssets?: WidgetAssets } = {},
+) {
   const s = withPorts(input)
   const metrics = opts.metrics ?? new Metrics()
   metrics.gauge('halte_sse_streams_open', 'Server-Sent Events streams open in this process (driver feeds, alert streams).', openStreams)
@@ -92,6 +100,20 @@ export function createApp(input: ServicesInput, opts: { metrics?: Metrics; dispa
   app.route('/', alertsApp(s))
   app.route('/', pushApp(s))
   app.route('/', smsApp(s))
+  app.route('/', pagesApp(s))
+
+  const widgetAssets = opts.widgetAssets
+  app.get('/widgets/:file', async (c) => {
+    const file = c.req.param('file')
+    const bytes = widgetAssets && /^[\w-]+\.js$/.test(file) ? await widgetAssets(file) : null
+    if (!bytes) return onNotFound(c)
+    // Loaded as modules by other sites' pages: readable cross-origin (see cors.ts).
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+      'cross-origin-resource-policy': 'cross-origin',
+    })
+  })
 
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme)
   const docConfig = {

@@ -68,6 +68,13 @@ export const configSchema = z.object({
   HALTE_HASH_SECRET_PREVIOUS: optionalText.refine((v) => v === undefined || v.length >= 32, {
     message: 'must be at least 32 characters long',
   }),
+  // The map tiles halte's own pages show (a URL template with {z}/{x}/{y}, e.g. the
+  // city's tile server); unset, the pages show no map. Their CSP allows this host only.
+  HALTE_MAP_TILES: optionalText.refine((v) => v === undefined || /^https?:\/\/[^/\s]+\/\S*\{z\}\S*\{x\}\S*\{y\}/.test(v), {
+    message: 'must be an http(s) URL template with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+  }),
+  // The network halte's own pages open on (/partner, /driver, /console) when the link names none.
+  HALTE_DEFAULT_NETWORK: optionalText,
   // /metrics answers this bearer token (or an admin token) only.
   HALTE_METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters long',

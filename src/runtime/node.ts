@@ -2,6 +2,7 @@ import { type AddressInfo, createServer } from 'node:net'
 import { resolve as resolvePath } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from '../app.ts'
+import { nodeWidgetAssets } from './widget-assets.ts'
 import { type Config, loadConfig } from '../config.ts'
 import type { Logger } from '../logger.ts'
 import { outboxRunner } from '../notify/dispatcher.ts'
@@ -118,7 +119,11 @@ export async function startNode(
   const outbox = outboxRunner({ sql: db.sql, clock: systemClock, log, ...senders })
   const app = createApp(
     { sql: db.sql, searchSql: db.search, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress },
-    { dispatcher: outbox, docsAssets: nodeDocsAssets() },
+    {
+      dispatcher: outbox,
+      docsAssets: nodeDocsAssets(),
+      widgetAssets: nodeWidgetAssets((err) => log.error('widgets could not be built', { err })),
+    },
   )
   let server: ReturnType<typeof serve>
   try {
