@@ -19,6 +19,7 @@ import {
 } from './http/docs.ts'
 import type { AppEnv } from './http/env.ts'
 import { Metrics } from './http/metrics.ts'
+import { hoursApp } from './hours/routes.ts'
 import { jsonAnswer, observe } from './http/observe.ts'
 import { limitBodies, refuseBadCharacters } from './http/input.ts'
 import { onError, onNotFound } from './http/problem.ts'
@@ -93,6 +94,7 @@ export function createApp(
   app.route('/', tokensApp(s))
   app.route('/', placesApp(s))
   app.route('/', searchApp(s))
+  app.route('/', hoursApp(s))
   app.route('/', partnerApp(s))
   app.route('/', transitApp(s))
   app.route('/', dropoffsApp(s))

@@ -46,7 +46,7 @@ export function parseHours(value: string, ctx: HoursContext, field = 'opening_ho
   }
 }
 
-const LIBRARY_CONF = { mode: 0, tag_key: 'opening_hours', locale: 'en', map_value: false, warnings_severity: 4 } as const
+export const LIBRARY_CONF = { mode: 0, tag_key: 'opening_hours', locale: 'en', map_value: false, warnings_severity: 4 } as const
 
 // The library words its warnings in the language it was built with; what is stored is
 // English. An answer speaks the reader's language: a value with warnings is read once
