@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres'
-import { createApp } from '../../src/app.ts'
+import { type App, createApp, type WidgetAssets } from '../../src/app.ts'
 import { type Config, loadConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
 import { localSignal, type Signal } from '../../src/realtime/signal.ts'
@@ -14,6 +14,8 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 export const TEST_HASH_SECRET = 'test-hash-secret-0123456789abcdef0123456789'
 
 export interface TestApp {
+  // The Hono app itself, for a test that serves it over HTTP.
+  app?: App
   db: TestDb
   config: Config
   logs: Record<string, unknown>[]
@@ -35,6 +37,8 @@ interface TestAppOptions {
   signal?: Signal
   clock?: Clock
   throughProxy?: boolean
+  // The bundled widgets, for a test that serves the app to a browser.
+  widgetAssets?: WidgetAssets
 }
 
 // The real app on a real database, called in-process through app.request().
@@ -66,8 +70,9 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp | Prox
     config,
     signal: opts.signal ?? localSignal(),
     peerAddress: nodePeerAddress,
-  })
+  }, { widgetAssets: opts.widgetAssets })
   return {
+    app,
     db,
     sql,
     proxy,
