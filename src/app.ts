@@ -32,6 +32,7 @@ import { searchApp } from './places/search-routes.ts'
 import { driverApp } from './transit/driver-routes.ts'
 import { dropoffsApp } from './transit/dropoff-routes.ts'
 import { transitApp } from './transit/routes.ts'
+import { tripsApp } from './transit/trip-routes.ts'
 import { type Services, type ServicesInput, withPorts } from './services.ts'
 import { smsApp } from './sms/routes.ts'
 import { pagesApp } from './pages/routes.ts'
@@ -97,6 +98,7 @@ export function createApp(
   app.route('/', hoursApp(s))
   app.route('/', partnerApp(s))
   app.route('/', transitApp(s))
+  app.route('/', tripsApp(s))
   app.route('/', dropoffsApp(s))
   app.route('/', driverApp(s))
   app.route('/', alertsApp(s))

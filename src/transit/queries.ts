@@ -62,3 +62,115 @@ export async function findTripShape(sql: Db, networkId: string, tripId: string):
   if (!row) return null
   return { ...row, coords: await shapeCoords(sql, row.feed_id, row.shape_id) }
 }
+
+export interface NextStop {
+  seq: number
+  stop_id: string
+  name: string | null
+  lat: number | null
+  lon: number | null
+  arrival_epoch: number
+}
+
+export interface RunningTrip {
+  trip_id: string
+  route_id: string
+  route_short_name: string | null
+  route_long_name: string | null
+  headsign: string | null
+  distance_m: number
+  vehicle_label: string | null
+  next_stops: NextStop[]
+}
+
+// Trips whose line passes within the radius and whose run covers `at`, nearest line
+// first (then the next one to come). "Runs" is tripRunAt's rule (calendar.ts) applied
+// to every trip near at once: its service day active per calendar and calendar_dates in
+// the network's zone, GTFS times from noon minus 12 h; from the same slack before the
+// first departure (a driver at the terminus), but only until the last arrival, since
+// a rider cannot board a trip that has arrived. The vehicle is the one that claimed the
+// trip with a position during this run.
+export async function runningTripsNear(
+  sql: Db,
+  networkId: string,
+  q: { lat: number; lon: number; radiusM: number; at: Date; timeZone: string; limit: number; slackS: number },
+) {
+  const here = point(sql, q.lat, q.lon)
+  const at = sql`${q.at}::timestamptz`
+  const localDay = sql`(${at} at time zone ${q.timeZone}::text)::date`
+  return sql<RunningTrip[]>`
+    with near as (
+      select p.feed_id, p.pattern_id, st_distance(sh.geog, ${here}) as distance_m
+      from transit_patterns p
+      join transit_shapes sh on sh.feed_id = p.feed_id and sh.shape_id = p.shape_id
+      where p.feed_id = ${currentFeed(sql, networkId)} and st_dwithin(sh.geog, ${here}, ${q.radiusM}::float8)
+    ), trips as (
+      select t.feed_id, t.trip_id, t.route_id, t.service_id, t.headsign, n.distance_m,
+        min(gtfs_time_s(coalesce(st.departure_time, st.arrival_time))) as first_s,
+        max(gtfs_time_s(coalesce(st.arrival_time, st.departure_time))) as last_s
+      from near n
+      join transit_trips t on t.feed_id = n.feed_id and t.pattern_id = n.pattern_id
+      join transit_stop_times st on st.feed_id = t.feed_id and st.trip_id = t.trip_id
+      group by t.feed_id, t.trip_id, t.route_id, t.service_id, t.headsign, n.distance_m
+    ), runs as (
+      select distinct on (r.trip_id) r.*, ((d::date + time '12:00') at time zone ${q.timeZone}::text) - interval '12 hours' as origin
+      from trips r, generate_series((${localDay} - (r.last_s / 86400 + 1))::timestamp, (${localDay} + 1)::timestamp, interval '1 day') d
+      where r.first_s is not null and r.last_s is not null
+        and ${at} between ((d::date + time '12:00') at time zone ${q.timeZone}::text) - interval '12 hours' + make_interval(secs => r.first_s - ${q.slackS}::int)
+                      and ((d::date + time '12:00') at time zone ${q.timeZone}::text) - interval '12 hours' + make_interval(secs => r.last_s)
+        and (exists (select 1 from transit_calendar_dates cd
+                     where cd.feed_id = r.feed_id and cd.service_id = r.service_id and cd.date = d::date and cd.exception_type = 1)
+          or (exists (select 1 from transit_calendar c
+                      where c.feed_id = r.feed_id and c.service_id = r.service_id
+                        and d::date between c.start_date and c.end_date and c.days[extract(isodow from d::date)::int])
+              and not exists (select 1 from transit_calendar_dates cd
+                              where cd.feed_id = r.feed_id and cd.service_id = r.service_id and cd.date = d::date and cd.exception_type = 2)))
+      order by r.trip_id, d desc
+    )
+    select x.trip_id, x.route_id, ro.short_name as route_short_name, ro.long_name as route_long_name, x.headsign,
+      round(x.distance_m::numeric, 1)::float8 as distance_m,
+      (select v.vehicle from vehicle_positions v
+       where v.network_id = ${networkId} and v.trip_id = x.trip_id
+         and v.at >= x.origin + make_interval(secs => x.first_s - ${q.slackS}::int)) as vehicle_label,
+      coalesce((select json_agg(s order by s.seq) from (
+        select st.stop_sequence as seq, st.stop_id, ts.name, ts.lat, ts.lon,
+          extract(epoch from x.origin + make_interval(secs => gtfs_time_s(coalesce(st.arrival_time, st.departure_time))))::float8 as arrival_epoch
+        from transit_stop_times st
+        left join transit_stops ts on ts.feed_id = st.feed_id and ts.stop_id = st.stop_id
+        where st.feed_id = x.feed_id and st.trip_id = x.trip_id
+          and x.origin + make_interval(secs => gtfs_time_s(coalesce(st.arrival_time, st.departure_time))) >= ${at}
+        order by st.stop_sequence limit 5) s), '[]'::json) as next_stops
+    from runs x
+    join transit_routes ro on ro.feed_id = x.feed_id and ro.route_id = x.route_id
+    order by x.distance_m, x.origin + make_interval(secs => x.first_s), x.trip_id
+    limit ${q.limit}::int`
+}
+
+export interface TripStop {
+  stop_id: string
+  name: string | null
+  lat: number | null
+  lon: number | null
+  sequence: number
+  arrival: string | null
+  arrival_epoch: number | null
+}
+
+// A trip's labels and its stops in order, with each arrival as the feed writes it and,
+// given a service day, as an instant (noon minus 12 h of that day in the network's zone).
+export async function tripDetails(sql: Db, feedId: string, tripId: string, on: string | null, timeZone: string) {
+  const origin = sql`((${on}::date + time '12:00') at time zone ${timeZone}::text) - interval '12 hours'`
+  const [row] = await sql<{ route_short_name: string | null; headsign: string | null; stops: TripStop[] }[]>`
+    select r.short_name as route_short_name, t.headsign,
+      coalesce((select json_agg(s order by s.sequence) from (
+        select st.stop_id, ts.name, ts.lat, ts.lon, st.stop_sequence as sequence,
+          trim(coalesce(st.arrival_time, st.departure_time)) as arrival,
+          extract(epoch from ${origin} + make_interval(secs => gtfs_time_s(coalesce(st.arrival_time, st.departure_time))))::float8 as arrival_epoch
+        from transit_stop_times st
+        left join transit_stops ts on ts.feed_id = st.feed_id and ts.stop_id = st.stop_id
+        where st.feed_id = t.feed_id and st.trip_id = t.trip_id) s), '[]'::json) as stops
+    from transit_trips t
+    join transit_routes r on r.feed_id = t.feed_id and r.route_id = t.route_id
+    where t.feed_id = ${feedId}::bigint and t.trip_id = ${tripId}`
+  return row ?? null
+}
