@@ -4,9 +4,8 @@ import type { AppEnv } from '../http/env.ts'
 import { PAGE_SOURCES } from '../http/security.ts'
 import type { Services } from '../services.ts'
 import { layout } from './layout.ts'
+import { DEMO_SLUG } from '../demo/places.ts'
 
-// The demo network `npx halte demo` creates: what the landing page's widgets show.
-export const DEMO_SLUG = 'demo'
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/
 

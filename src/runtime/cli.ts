@@ -12,6 +12,8 @@ import { importPlaces } from '../places/import.ts'
 import { refreshDuePeriods } from '../places/periods.ts'
 import { readImportFile } from './import-file.ts'
 import { importGtfs } from '../transit/gtfs/import.ts'
+import { seedDemo } from '../demo/seed.ts'
+import { DEMO_SLUG } from '../demo/places.ts'
 import { generateVapidKeys } from '../notify/web-push.ts'
 import type { Running } from './node.ts'
 import { nodeLogger, prepareDatabase } from './prepare.ts'
@@ -35,6 +37,7 @@ const USAGE = `halte <command>
   backup FILE                            write every table of the database to FILE (plain SQL)
   restore FILE                           replace the database's content with a backup (server stopped)
   vapid                                  print a new VAPID key pair for web push (environment lines)
+  demo [--slug demo]                     create (or recreate) the fictional demo network, with tokens to try each screen
 
 Environment: DATABASE_URL (absent: embedded database in HALTE_DATA_DIR), PORT, HALTE_ADMIN_TOKEN, ...`
 
@@ -89,6 +92,8 @@ async function runCommand(argv: string[], ctx: Ctx): Promise<number> {
       return backupCommand(argv.slice(1), ctx)
     case 'restore':
       return restoreCommand(argv.slice(1), ctx)
+    case 'demo':
+      return demoCommand(argv.slice(1), ctx)
     case 'vapid': {
       const keys = generateVapidKeys()
       io.out(`VAPID_PUBLIC_KEY=${keys.publicKey}\nVAPID_PRIVATE_KEY=${keys.privateKey}`)
@@ -316,6 +321,31 @@ async function gtfsImport(args: string[], { io, cwd, withDb }: Ctx): Promise<num
     } catch (e) {
       // A refused feed says what and where, as the HTTP answer does.
       if (e instanceof HalteError) throw new Error(`${e.code}: ${e.detailText?.en ?? e.message}`)
+      throw e
+    }
+  })
+  return 0
+}
+
+async function demoCommand(args: string[], { io, withDb }: Ctx): Promise<number> {
+  const { values } = parseArgs({ args, options: { slug: { type: 'string', default: DEMO_SLUG } } })
+  const config = loadConfig(process.env)
+  const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`
+  await withDb(async ({ sql }) => {
+    try {
+      const d = await seedDemo(sql, values.slug!, new Date())
+      const q = `?network=${d.network.slug}`
+      io.out(
+        [
+          `${d.recreated ? 'Recreated' : 'Created'} the demo network "${d.network.slug}" (${d.network.name}): ${d.places} fictional refuges, ${d.stops} stops, night line D.`,
+          `  ${base}/  (landing page, demo widgets)`,
+          `  ${base}/console${q}   operator token: ${d.operatorToken}`,
+          `  ${base}/driver${q}    driver token:   ${d.driverToken}`,
+          `  ${base}/partner${q}   partner token:  ${d.partnerToken}`,
+        ].join('\n'),
+      )
+    } catch (e) {
+      if (e instanceof HalteError) throw new Error(e.detailText?.en ?? e.message)
       throw e
     }
   })
