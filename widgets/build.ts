@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -57,10 +57,16 @@ export async function buildWidgets(o: { minify?: boolean } = {}): Promise<{ file
 export async function writeWidgets(dir: string) {
   const { files, sizes } = await buildWidgets()
   const out = join(dir, 'widgets')
-  await rm(out, { recursive: true, force: true })
   await mkdir(out, { recursive: true })
-  for (const [name, bytes] of files) await writeFile(join(out, name), bytes)
-  await writeFile(
+  // Each file whole or not at all (two builds may run at once, e.g. wrangler dev and
+  // deploy): written aside, then renamed. Chunk names carry their content's hash.
+  const put = async (path: string, bytes: Uint8Array | string) => {
+    const aside = `${path}.${process.pid}.tmp`
+    await writeFile(aside, bytes)
+    await rename(aside, path)
+  }
+  for (const [name, bytes] of files) await put(join(out, name), bytes)
+  await put(
     join(dir, '_headers'),
     '/widgets/*\n  Access-Control-Allow-Origin: *\n  Cross-Origin-Resource-Policy: cross-origin\n  X-Content-Type-Options: nosniff\n  Cache-Control: public, max-age=300\n',
   )

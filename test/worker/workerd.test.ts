@@ -130,4 +130,22 @@ describe('Cloudflare Workers build', () => {
     expect((await fetch(`${base}/__scheduled?cron=${encodeURIComponent(EVERY_MINUTE)}`)).status).toBe(200)
     expect(await db.sql`select 1 from alert_events where alert_id = ${stale} and kind = 'escalated'`).toHaveLength(1)
   })
+
+  it('serves the widgets as static assets any site may load, and the pages from the worker', async () => {
+    expect(base, 'an earlier test started the worker').toBeDefined()
+    const widget = await fetch(`${base}/widgets/halte-nearby.js`, { headers: { origin: 'https://www.ville-exemple.fr' } })
+    expect(widget.status).toBe(200)
+    expect(widget.headers.get('content-type')).toMatch(/javascript/)
+    expect(widget.headers.get('access-control-allow-origin')).toBe('*')
+    expect(await widget.text()).toContain('halte-nearby')
+    const page = await fetch(`${base}/console?network=edge`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<halte-console network="edge"')
+    const preflight = await fetch(`${base}/v1/networks/edge/alerts`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://www.ville-exemple.fr', 'access-control-request-method': 'POST', 'access-control-request-headers': 'idempotency-key' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Idempotency-Key')
+  })
 })
