@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   hours: () => import('./hours.ts'),
   feed: () => import('./feed.ts'),
   alerts: () => import('./alerts.ts'),
+  widgets: () => import('./widgets.ts'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
