@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
+import { partnerAlertsApp } from './alerts/partner-routes.ts'
 import { alertsApp } from './alerts/routes.ts'
 import { authenticate, bearerToken, principalOf } from './auth/middleware.ts'
 import { requirePrincipal } from './auth/principal.ts'
@@ -102,6 +103,7 @@ export function createApp(
   app.route('/', dropoffsApp(s))
   app.route('/', driverApp(s))
   app.route('/', alertsApp(s))
+  app.route('/', partnerAlertsApp(s))
   app.route('/', pushApp(s))
   app.route('/', smsApp(s))
   app.route('/', pagesApp(s))

@@ -241,3 +241,30 @@ export async function writeAlertSettings(sql: Db, networkId: string, next: Alert
   await sql`update networks set escalation_delay_s = ${next.escalation_delay_s},
             oncall_sms_number = ${next.oncall_sms_number}, updated_at = now() where id = ${networkId}`
 }
+
+// The alerts a place was told of since a date, newest first, with how far each was and
+// its events (what the partner view shows of them).
+export async function alertsSentTo(sql: Db, placeId: string, since: Date, limit: number) {
+  return sql<(AlertRow & { distance_m: number; events: EventRow[] })[]>`
+    select ${alertColumns(sql)}, r.distance_m,
+      coalesce((select json_agg(json_build_object('kind', e.kind, 'to_status', e.to_status, 'at', e.at) order by e.id)
+                from alert_events e where e.alert_id = a.id), '[]'::json) as events
+    from alert_recipients r
+    join alerts a on a.id = r.alert_id
+    where r.place_id = ${placeId} and a.created_at >= ${since}
+    order by a.created_at desc, a.id
+    limit ${limit}`
+}
+
+// A place's share of the network's events after a cursor (or, with none, since a date):
+// those of alerts it was told of. Escalations are the supervision room's business.
+export async function placeEventsAfter(sql: Db, networkId: string, placeId: string, after: string | null, limit: number, since: Date | null) {
+  return sql<(EventRow & { alert: AlertRow; distance_m: number })[]>`
+    select e.id::text, e.alert_id, e.kind, e.from_status, e.to_status, e.actor_role, e.actor_place_id, e.note, e.at, r.distance_m,
+      (select row_to_json(x) from (select ${alertColumns(sql)} from alerts a where a.id = e.alert_id) x) as alert
+    from alert_events e
+    join alert_recipients r on r.alert_id = e.alert_id and r.place_id = ${placeId}
+    where e.network_id = ${networkId} and e.id > ${after ?? '0'}::bigint and e.actor_role <> 'system'
+      ${since ? sql`and e.at >= ${since}` : sql``}
+    order by e.id limit ${limit}`
+}
