@@ -34,19 +34,18 @@ describe('the demo network', () => {
     const again = await seedDemo(t.db.sql, 'demo-a', new Date())
     expect(again.recreated).toBe(true)
     expect(again.network.id).not.toBe(first.network.id)
-    const [{ n }] = (await t.db.sql<{ n: number }[]>`select count(*)::int as n from alerts where network_id = ${first.network.id}`) as [{ n: number }]
-    expect(n).toBe(0)
+    const left = await t.db.sql<{ n: number }[]>`select count(*)::int as n from alerts where network_id = ${first.network.id}`
+    expect(left[0]!.n).toBe(0)
     expect((await t.request('/v1/networks/demo-a/applications', { token: first.operatorToken })).status).toBe(401)
-    const [{ demo }] = (await t.db.sql<{ demo: boolean }[]>`select demo from networks where slug = 'demo-a'`) as [{ demo: boolean }]
-    expect(demo).toBe(true)
+    const marked = await t.db.sql<{ demo: boolean }[]>`select demo from networks where slug = 'demo-a'`
+    expect(marked[0]!.demo).toBe(true)
   })
 
   it('never replaces a real network that holds the slug', async () => {
     const real = await createNetwork(t, { slug: 'demo-b' })
     await expect(seedDemo(t.db.sql, 'demo-b', new Date())).rejects.toMatchObject({ code: 'slug_taken' })
-    const [{ id, demo }] = (await t.db.sql<{ id: string; demo: boolean }[]>`select id, demo from networks where slug = 'demo-b'`) as [{ id: string; demo: boolean }]
-    expect(id).toBe(real.id)
-    expect(demo).toBe(false)
+    const kept = await t.db.sql<{ id: string; demo: boolean }[]>`select id, demo from networks where slug = 'demo-b'`
+    expect(kept[0]).toEqual({ id: real.id, demo: false })
   })
 })
 
