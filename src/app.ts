@@ -130,7 +130,11 @@ export function createApp(
       description:
         'Refuges « Où est Angela ? », descente entre deux arrêts, alertes. En cas de danger : 17, 112, SMS 114.\n\n' +
         'Safe places, drop-off between stops, alerts. In danger: call 17 or 112, text 114. ' +
-        'Answers are in French unless the request asks for English (`Accept-Language: en`).',
+        'Answers are in French unless the request asks for English (`Accept-Language: en`).\n\n' +
+        'Browsers: every /v1 route answers cross-origin calls (no cookies; tokens go in `Authorization` or `X-Access-Token`). ' +
+        'Event streams (`…/stream`, `/v1/driver/feed`) are read with `fetch()` and a stream reader, not `EventSource`: ' +
+        'EventSource cannot send headers, and a token in a URL is kept by logs and histories. Send `Last-Event-ID` ' +
+        'with the last id received to resume without gaps or duplicates.',
       license: { name: 'AGPL-3.0-or-later', identifier: 'AGPL-3.0-or-later' },
     },
     servers: [{ url: s.config.PUBLIC_BASE_URL ?? '/', description: s.config.PUBLIC_BASE_URL ? 'This service' : 'This service (same origin)' }],
