@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { activePlace } from '../alerts/fixtures.ts'
 import { createNetwork, createToken } from '../helpers/app.ts'
-import { baseFeed, uploadFeed, zipOf } from '../transit/feed.ts'
+import { baseFeed, zipOf } from '../transit/feed.ts'
 import { axeViolations, type CitySite, citySite, embedPage, hasChromium, launch, phone, type ServedHalte, screenshots, serveHalte } from './harness.ts'
 
 // A resident's alert and the operator who answers it, on two screens at once; then the

@@ -72,8 +72,8 @@ describe.skipIf(!hasChromium)('<halte-alert> embedded in a city site', () => {
     await widget.getByRole('button', { name: 'Annuler l’alerte' }).click()
     await widget.getByRole('button', { name: 'Oui, annuler' }).click()
     await widget.getByText('Annulée').waitFor()
-    const [{ status }] = await halte.db.sql<{ status: string }[]>`select status from alerts where id = ${rows[0]!.id}`
-    expect(status).toBe('cancelled')
+    const [row] = await halte.db.sql<{ status: string }[]>`select status from alerts where id = ${rows[0]!.id}`
+    expect(row!.status).toBe('cancelled')
     expect(await alertRows()).toHaveLength(1)
     await ctx.close()
   })
