@@ -216,8 +216,13 @@ export class HalteDriver extends SignedInElement {
   private async start() {
     this.stop()
     this.problem = ''
-    // Claim the trip first: the feed follows the trip the vehicle holds.
-    await this.report(true)
+    // Claim the trip first: the feed follows the trip the vehicle holds. A trip halte
+    // refuses (held by another bus, unknown) is not this cab's: back to the choice.
+    if ((await this.report(true)) === 'refused') {
+      this.forgetTrip()
+      this.focus1('#halte-pick')
+      return
+    }
     this.reports = setInterval(() => void this.report(false), POSITION_MS)
     this.everOpen = false
     this.stream = openStream({
@@ -259,16 +264,18 @@ export class HalteDriver extends SignedInElement {
     }
   }
 
-  private async report(claim: boolean) {
+  private async report(claim: boolean): Promise<'sent' | 'refused' | 'failed' | 'skipped'> {
     // Without a position from the phone, the trip is claimed at the stop the driver typed.
     const p = this.last ?? (claim ? this.fallback : null)
-    if (!p || !this.currentToken) return
+    if (!p || !this.currentToken) return 'skipped'
     try {
       await this.call('/v1/driver/position', { token: this.currentToken, json: { lat: p.lat, lon: p.lon, ...(this.trip ? { trip_id: this.trip } : {}) } })
       this.sentAt = Date.now()
       this.problem = ''
+      return 'sent'
     } catch (err) {
       this.problem = `${t(this.lang2, 'sendFailed')} ${this.says(err)}`
+      return err instanceof ApiError && err.status >= 400 && err.status < 500 ? 'refused' : 'failed'
     }
   }
 

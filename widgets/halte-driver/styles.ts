@@ -29,6 +29,10 @@ export const driverStyles = css`
   :host([theme='night']) input,
   :host([theme='night']) textarea { background: var(--card); color: var(--fg); border-color: var(--line); }
   :host([theme='night']) :focus-visible { box-shadow: 0 0 0 5px #fff; }
+  /* In em: the page's rem is not the cab's 20 px. */
+  h2 { font-size: 1.3em; }
+  h3 { font-size: 1.1em; }
+  h4 { font-size: 1em; }
   button { min-height: 64px; min-width: 64px; font-weight: 700; }
   textarea { min-height: 3em; }
   header { display: flex; flex-wrap: wrap; gap: 0.5em; align-items: center; justify-content: space-between; }
