@@ -272,6 +272,8 @@ export class HalteDriver extends SignedInElement {
       await this.call('/v1/driver/position', { token: this.currentToken, json: { lat: p.lat, lon: p.lon, ...(this.trip ? { trip_id: this.trip } : {}) } })
       this.sentAt = Date.now()
       this.problem = ''
+      // The bus moved: how far ahead each request lies changed too (the list says it anew).
+      if (!claim && this.items.length) void this.refetch()
       return 'sent'
     } catch (err) {
       this.problem = `${t(this.lang2, 'sendFailed')} ${this.says(err)}`
