@@ -343,7 +343,12 @@ export class HalteAlert extends HalteElement {
       case 'sending':
         return html`<p role="status">${this.w('sending')}</p>
           ${this.down ? html`<p class="error" role="alert">${this.w('down')}</p>` : nothing}
-          ${this.down || this.notice ? html`<p><button type="button" class="secondary" @click=${() => this.send()}>${this.w('retryNow')}</button></p>` : nothing}`
+          ${
+            this.down || this.notice
+              ? html`<p class="row"><button type="button" class="secondary" @click=${() => this.send()}>${this.w('retryNow')}</button>
+                  ${this.down ? nothing : html`<button type="button" class="secondary" @click=${() => this.reset()}>${this.w('again')}</button>`}</p>`
+              : nothing
+          }`
       case 'raised':
         return this.renderRaised()
     }

@@ -195,7 +195,7 @@ describe.skipIf(!hasChromium)('<halte-alert> and <halte-console>', () => {
     await gtfs.getByLabel('Fichier GTFS (.zip)').setInputFiles({ name: 'feed.zip', mimeType: 'application/zip', buffer: Buffer.from(zipOf(baseFeed())) })
     await gtfs.getByRole('button', { name: 'Importer' }).click()
     await gtfs.getByText('Import réussi').waitFor()
-    expect(await gtfs.getByText('Import réussi').textContent()).toContain(': 4, 5, 5,')
+    expect(await gtfs.getByText('Import réussi').textContent()).toContain('4 lignes, 5 trajets, 5 arrêts')
     await gtfs.getByText(/En vigueur/).waitFor()
     expect(await axeViolations(p)).toEqual([])
     await screenshots(p, 'halte-console-gtfs')

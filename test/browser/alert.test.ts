@@ -98,7 +98,14 @@ describe.skipIf(!hasChromium)('<halte-alert> embedded in a city site', () => {
     await p.goto(page())
     const widget = p.locator('halte-alert')
     await widget.getByRole('button', { name: 'Je ne peux pas maintenir' }).click()
-    await widget.getByRole('button', { name: 'Oui, envoyer' }).dblclick()
+    await widget.getByRole('button', { name: 'Oui, envoyer' }).waitFor()
+    // Two activations in the same instant, before the widget can redraw.
+    await p.evaluate(() => {
+      const root = document.querySelector('halte-alert')!.shadowRoot!
+      const yes = [...root.querySelectorAll('button')].find((b) => b.textContent?.includes('Oui, envoyer'))!
+      yes.click()
+      yes.click()
+    })
     await widget.getByText('Alerte reçue · en attente').waitFor({ timeout: 15_000 })
     expect(keys.length).toBeGreaterThanOrEqual(2)
     expect(new Set(keys).size).toBe(1)
@@ -129,6 +136,25 @@ describe.skipIf(!hasChromium)('<halte-alert> embedded in a city site', () => {
     const last = rows[rows.length - 1]!
     expect(last.lat).toBeCloseTo(47.75, 4)
     expect(last.lon).toBeCloseTo(7.32, 4)
+    await ctx.close()
+  })
+
+  it('a position that never comes: after 10 seconds it says so and offers typing a place', async () => {
+    const ctx = await phone(browser)
+    await ctx.addInitScript(() => {
+      // A phone that neither answers nor refuses.
+      navigator.geolocation.getCurrentPosition = () => {}
+    })
+    const p = await ctx.newPage()
+    await p.goto(page({ lang: 'en' }))
+    const widget = p.locator('halte-alert')
+    await widget.getByRole('button', { name: 'I cannot hold' }).click()
+    await widget.getByRole('button', { name: 'Yes, send' }).click()
+    await widget.getByText('Finding your location…').waitFor()
+    // Typing is offered at once, and said plainly once 10 seconds have passed.
+    expect(await widget.getByLabel('Stop or place where you are').count()).toBe(1)
+    await widget.getByText('Still no location after 10 seconds').waitFor({ timeout: 14_000 })
+    expect(await widget.getByRole('link', { name: 'Emergency 112' }).count()).toBe(1)
     await ctx.close()
   })
 

@@ -1,5 +1,5 @@
 import { html, nothing } from 'lit'
-import { dictionary } from '../lib/i18n.ts'
+import { dictionary, wallDay } from '../lib/i18n.ts'
 import { ConsoleSection } from './section.ts'
 
 // The transit timetable: which feed is in force, and a new zip to replace it. The file
@@ -36,7 +36,10 @@ const t = dictionary({
   uploading: { fr: 'Import en cours…', en: 'Importing…' },
   pick: { fr: 'Choisissez d’abord un fichier .zip.', en: 'Choose a .zip file first.' },
   done: { fr: 'Import réussi', en: 'Import done' },
-  counts: { fr: 'lignes, trajets, arrêts, horaires de passage', en: 'routes, trips, stops, stop times' },
+  routes: { fr: 'lignes', en: 'routes' },
+  trips: { fr: 'trajets', en: 'trips' },
+  stops: { fr: 'arrêts', en: 'stops' },
+  stopTimes: { fr: 'horaires de passage', en: 'stop times' },
   warnings: { fr: 'Avertissements', en: 'Warnings' },
 })
 
@@ -95,7 +98,7 @@ export class ConsoleGtfs extends ConsoleSection {
 
   private validity(v: Validity) {
     const lang = this.lang2
-    return html`${t(lang, 'from')} ${v.start_date ?? '?'} ${t(lang, 'to')} ${v.end_date ?? '?'} · <strong>${t(lang, v.state)}</strong>${v.days_left !== null ? ` · ${v.days_left} ${t(lang, 'daysLeft')}` : ''}`
+    return html`${t(lang, 'from')} ${v.start_date ? wallDay(lang, v.start_date) : '?'} ${t(lang, 'to')} ${v.end_date ? wallDay(lang, v.end_date) : '?'} · <strong>${t(lang, v.state)}</strong>${v.days_left !== null ? ` · ${v.days_left} ${t(lang, 'daysLeft')}` : ''}`
   }
 
   override render() {
@@ -114,7 +117,7 @@ export class ConsoleGtfs extends ConsoleSection {
       ${
         r
           ? html`<div id="gtfs-result" tabindex="-1" role="status">
-              <p class="ok">${t(lang, 'done')} : ${r.routes}, ${r.trips}, ${r.stops}, ${r.stop_times} (${t(lang, 'counts')}).</p>
+              <p class="ok">${t(lang, 'done')} : ${r.routes} ${t(lang, 'routes')}, ${r.trips} ${t(lang, 'trips')}, ${r.stops} ${t(lang, 'stops')}, ${r.stop_times} ${t(lang, 'stopTimes')}.</p>
               <p>${this.validity(r.validity)}</p>
               ${r.warnings.length ? html`<h3>${t(lang, 'warnings')}</h3><ul>${r.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
             </div>`
