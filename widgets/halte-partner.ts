@@ -94,7 +94,7 @@ export class HaltePartner extends SignedInElement {
       .meta { color: var(--halte-muted); }
       .token { border: 3px solid var(--halte-ok); border-radius: 10px; padding: 0.6em 0.9em; }
       .token-value { display: block; word-break: break-all; font-size: 1.05rem; background: #f2f2f2; padding: 0.4em; border-radius: 6px; user-select: all; }
-      .banner { background: #fff4f4; border: 3px solid var(--halte-danger); border-radius: 10px; padding: 0.6em 0.9em; color: #1b1b1b; }
+      .banner { background: #fff4f4; border: 3px solid var(--halte-danger); border-radius: 10px; padding: 0.6em 0.9em; color: #1b1b1b; justify-content: space-between; flex-wrap: nowrap; }
       .banner strong { color: var(--halte-danger); }
       li.alert.open { border: 3px solid var(--halte-danger); }
       .pending { background: #fff8e1; border-radius: 6px; padding: 0.4em 0.6em; }

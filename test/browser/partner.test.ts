@@ -126,9 +126,20 @@ describe.skipIf(!hasChromium)('<halte-partner>', () => {
 
   it('once approved, an alert near the place appears live; “Je m’en occupe” acknowledges it', async () => {
     expect(token).not.toBe('')
-    // No <halte-console> yet in this checkout: the operator approves through the API.
-    const ok = await halte.request(`/v1/networks/${slug}/places/${placeId}/approve`, { method: 'POST', token: operator })
-    expect(ok.status).toBe(200)
+    // The operator approves it in <halte-console> on halte's /console page.
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' })
+    const op = await desk.newPage()
+    await op.goto(`${halte.url}/console?network=${slug}`)
+    const consoleEl = op.locator('halte-console')
+    await consoleEl.getByLabel('Jeton d’accès').fill(operator)
+    await consoleEl.getByRole('button', { name: 'Se connecter' }).click()
+    await consoleEl.getByRole('tab', { name: 'Modération' }).click()
+    const queue = consoleEl.locator('halte-console-moderation')
+    await queue.getByRole('button', { name: 'Approuver : Bar de la Réunion' }).click()
+    await queue.getByText('Bar de la Réunion : approuvé').waitFor()
+    await desk.close()
+    const [approved] = await halte.db.sql<{ status: string }[]>`select status from places where id = ${placeId}`
+    expect(approved!.status).toBe('active')
     // halte tells only places it can reach by push: this place has a phone subscribed.
     const sub = await halte.request('/v1/partner/push-subscriptions', { method: 'POST', token, json: subscription() })
     expect(sub.status).toBe(201)
@@ -137,7 +148,7 @@ describe.skipIf(!hasChromium)('<halte-partner>', () => {
     const page = await ctx.newPage()
     await page.goto(site.page('/espace.html', embedPage(halte.url, 'halte-partner', { network: slug, lang: 'fr', token })))
     const w = page.locator('halte-partner')
-    await w.getByText('actif : votre lieu est affiché').waitFor()
+    await w.getByText('actif — votre lieu est affiché').waitFor()
     await w.getByText('Aucune alerte en cours.').waitFor()
     await w.getByText('Suivi en direct').waitFor()
     // Embedded on the city's origin: no service worker here, a link to halte's own page.
@@ -203,6 +214,15 @@ describe.skipIf(!hasChromium)('<halte-partner>', () => {
     expect(closure!.starts_at.toISOString()).toBe('2030-12-24T17:00:00.000Z')
     expect(closure!.ends_at.toISOString()).toBe('2030-12-26T08:00:00.000Z')
 
+    // Training: the date and how many were trained, served at once.
+    await w.getByLabel('Date de la dernière formation').fill('2026-11-14')
+    await w.getByLabel('Nombre de personnes formées').fill('3')
+    await w.getByRole('button', { name: 'Enregistrer' }).nth(1).click()
+    await w.locator('form.training').getByText('Enregistré.').waitFor()
+    const [trained] = await halte.db.sql<{ training_date: string; trained_staff: number }[]>`
+      select to_char(training_date, 'YYYY-MM-DD') as training_date, trained_staff from places where id = ${placeId}`
+    expect(trained).toEqual({ training_date: '2026-11-14', trained_staff: 3 })
+
     await w.getByRole('button', { name: 'Se déconnecter' }).click()
     await w.getByLabel('Jeton d’accès').waitFor()
     expect(await w.getByRole('heading', { name: 'Bar de la Réunion' }).count()).toBe(0)
@@ -252,6 +272,53 @@ describe.skipIf(!hasChromium)('<halte-partner>', () => {
       console.warn(`[partner test] pushManager.subscribe refused: ${text}`)
       expect(await subscriptionCount()).toBe(before)
     }
+
+    // What the worker does with halte's alert push (delivered as DevTools does): a
+    // notification in words, whose link opens this network's partner page.
+    const cdp = await ctx.newCDPSession(page)
+    const regs: { registrationId: string; scopeURL: string }[] = []
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations))
+    await cdp.send('ServiceWorker.enable')
+    await expect.poll(() => regs.some((r) => r.scopeURL === `${halte.url}/widgets/`)).toBe(true)
+    const registrationId = regs.find((r) => r.scopeURL === `${halte.url}/widgets/`)!.registrationId
+    const payload = { type: 'alert', alert_id: crypto.randomUUID(), network: slug, status: 'open', audience: 'partner' }
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: halte.url, registrationId, data: JSON.stringify(payload) })
+    const shown = () =>
+      page.evaluate(async () => {
+        const reg = await navigator.serviceWorker.getRegistration('/widgets/')
+        return (await reg!.getNotifications()).map((n) => ({ title: n.title, body: n.body, url: (n.data as { url: string }).url }))
+      })
+    await expect.poll(shown, { timeout: 10_000 }).toHaveLength(1)
+    expect((await shown())[0]).toEqual({
+      title: 'halte : une personne a besoin d’aide près de chez vous',
+      body: 'Ouvrez l’espace partenaire pour dire « Je m’en occupe ».',
+      url: `${halte.url}/partner?network=${slug}`,
+    })
+    await ctx.close()
+  })
+
+  it('sends the browser’s subscription to halte, which stores it for the place', async () => {
+    // Headless Chromium has no push service (subscribe answers "permission denied"):
+    // the browser's half is stood in for, with keys a push library could encrypt to.
+    const fake = subscription()
+    const ctx = await phone(browser)
+    await ctx.grantPermissions(['notifications'], { origin: halte.url })
+    await ctx.addInitScript((sub) => {
+      const asSubscription = { endpoint: sub.endpoint, toJSON: () => sub }
+      PushManager.prototype.getSubscription = async () => null
+      PushManager.prototype.subscribe = async () => asSubscription as unknown as PushSubscription
+    }, fake)
+    const page = await ctx.newPage()
+    await page.goto(`${halte.url}/partner?network=${slug}`)
+    const w = page.locator('halte-partner')
+    await w.getByRole('button', { name: 'J’ai déjà un jeton partenaire' }).click()
+    await w.getByLabel('Jeton d’accès').fill(token)
+    await w.getByRole('button', { name: 'Se connecter' }).click()
+    await w.getByRole('button', { name: 'Recevoir les alertes sur cet appareil' }).click()
+    await w.getByText('Cet appareil recevra les alertes.').waitFor()
+    const rows = await halte.db.sql<{ owner: string; p256dh: string }[]>`
+      select owner, p256dh from push_subscriptions where place_id = ${placeId} and endpoint = ${fake.endpoint}`
+    expect(rows).toEqual([{ owner: 'place', p256dh: fake.keys.p256dh }])
     await ctx.close()
   })
 
@@ -272,7 +339,23 @@ describe.skipIf(!hasChromium)('<halte-partner>', () => {
     await w.getByText('Les notifications ne sont pas configurées sur ce serveur halte').waitFor()
     await page.unroute('**/v1/push/vapid-public-key')
     await w.getByRole('button', { name: 'Recevoir les alertes sur cet appareil' }).click()
-    await w.getByText(/Vous avez refusé les notifications|Le navigateur n’a pas pu s’abonner/).waitFor()
+    await w.getByText('Vous avez refusé les notifications. Autorisez-les dans les réglages du navigateur, puis réessayez.').waitFor()
+    await ctx.close()
+  })
+
+  it('leaves the network after confirming, and the place stops being shown', async () => {
+    const ctx = await phone(browser)
+    const page = await ctx.newPage()
+    await page.goto(site.page('/quitter.html', embedPage(halte.url, 'halte-partner', { network: slug, lang: 'fr', token })))
+    const w = page.locator('halte-partner')
+    await w.getByRole('button', { name: 'Quitter le réseau' }).click()
+    // One tap is not enough: a second, explicit one.
+    const [still] = await halte.db.sql<{ status: string }[]>`select status from places where id = ${placeId}`
+    expect(still!.status).toBe('active')
+    await w.getByRole('button', { name: 'Confirmer : quitter le réseau' }).click()
+    await w.getByText('retiré du réseau').waitFor()
+    const [gone] = await halte.db.sql<{ status: string }[]>`select status from places where id = ${placeId}`
+    expect(gone!.status).toBe('withdrawn')
     await ctx.close()
   })
 

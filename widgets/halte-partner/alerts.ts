@@ -139,6 +139,11 @@ export class PartnerAlerts implements ReactiveController {
     })
   }
 
+  dismiss() {
+    this.banner = null
+    this.host.requestUpdate()
+  }
+
   async acknowledge(a: PartnerAlert) {
     this.busy.add(a.id)
     this.error = ''
@@ -163,7 +168,10 @@ export function renderAlerts(host: SignedInElement, c: PartnerAlerts) {
     <div role="alert" aria-live="assertive">
       ${
         c.banner
-          ? html`<div class="banner"><strong>${t(lang, 'newAlert')}</strong> — ${alertWhere(lang, c.banner)} ${t(lang, 'raisedAt')} ${wallTime(c.banner.created_at)}</div>`
+          ? html`<div class="banner row">
+              <p><strong>${t(lang, 'newAlert')}</strong> — ${alertWhere(lang, c.banner)} ${t(lang, 'raisedAt')} ${wallTime(c.banner.created_at)}</p>
+              <button type="button" class="secondary" @click=${() => c.dismiss()}>${t(lang, 'seen')}</button>
+            </div>`
           : nothing
       }
     </div>

@@ -76,8 +76,8 @@ export const t = dictionary({
   loading: { fr: 'Chargement…', en: 'Loading…' },
   status: { fr: 'Statut :', en: 'Status:' },
   st_pending: { fr: 'en attente de validation par la ville', en: 'awaiting the city’s approval' },
-  st_active: { fr: 'actif : votre lieu est affiché aux personnes qui cherchent un refuge', en: 'active: your venue is shown to people looking for a refuge' },
-  st_suspended: { fr: 'suspendu : votre lieu n’est plus affiché pour le moment', en: 'suspended: your venue is not shown for now' },
+  st_active: { fr: 'actif — votre lieu est affiché aux personnes qui cherchent un refuge', en: 'active — your venue is shown to people looking for a refuge' },
+  st_suspended: { fr: 'suspendu — votre lieu n’est plus affiché pour le moment', en: 'suspended — your venue is not shown for now' },
   st_rejected: { fr: 'candidature refusée', en: 'application refused' },
   st_withdrawn: { fr: 'retiré du réseau', en: 'withdrawn from the network' },
   editTitle: { fr: 'Horaires, téléphone, services', en: 'Hours, phone, services' },
@@ -125,6 +125,7 @@ export const t = dictionary({
   a_cancelled: { fr: 'annulée par la personne', en: 'cancelled by the person' },
   a_false_alarm: { fr: 'fausse alerte', en: 'false alarm' },
   live: { fr: 'Suivi en direct', en: 'Live' },
+  seen: { fr: 'Vu', en: 'Seen' },
   reconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
   // Device
   deviceTitle: { fr: 'Alertes sur cet appareil', en: 'Alerts on this device' },
