@@ -88,8 +88,12 @@ export interface RunningTrip {
 // to every trip near at once: its service day active per calendar and calendar_dates in
 // the network's zone, GTFS times from noon minus 12 h; from the same slack before the
 // first departure (a driver at the terminus), but only until the last arrival, since
-// a rider cannot board a trip that has arrived. The vehicle is the one that claimed the
-// trip with a position during this run.
+// a rider cannot board a trip that has arrived. Service days reach three days back
+// (trips to 72:00:00). The vehicle is the one that claimed the trip during this run.
+// Each step is materialised, smallest first: the lines near (a geodesic test per shape,
+// not per trip), the services running on those days, then only their trips' first and
+// last stop times (GTFS has times there, non-decreasing along the trip); planned as one
+// join, the shape test ran once per trip and a city centre took seconds.
 export async function runningTripsNear(
   sql: Db,
   networkId: string,
@@ -99,33 +103,41 @@ export async function runningTripsNear(
   const at = sql`${q.at}::timestamptz`
   const localDay = sql`(${at} at time zone ${q.timeZone}::text)::date`
   return sql<RunningTrip[]>`
-    with near as (
+    with feed as materialized (
+      select ${currentFeed(sql, networkId)} as id
+    ), near as materialized (
       select p.feed_id, p.pattern_id, st_distance(sh.geog, ${here}) as distance_m
       from transit_patterns p
       join transit_shapes sh on sh.feed_id = p.feed_id and sh.shape_id = p.shape_id
-      where p.feed_id = ${currentFeed(sql, networkId)} and st_dwithin(sh.geog, ${here}, ${q.radiusM}::float8)
-    ), trips as (
+      where p.feed_id = (select id from feed) and st_dwithin(sh.geog, ${here}, ${q.radiusM}::float8)
+    ), days as materialized (
+      select d::date as day, ((d::date + time '12:00') at time zone ${q.timeZone}::text) - interval '12 hours' as origin
+      from generate_series((${localDay} - 3)::timestamp, (${localDay} + 1)::timestamp, interval '1 day') d
+    ), services as materialized (
+      select x.service_id, d.day, d.origin
+      from days d, (select service_id from transit_calendar where feed_id = (select id from feed)
+                    union select service_id from transit_calendar_dates where feed_id = (select id from feed)) x
+      where exists (select 1 from transit_calendar_dates cd
+                    where cd.feed_id = (select id from feed) and cd.service_id = x.service_id and cd.date = d.day and cd.exception_type = 1)
+        or (exists (select 1 from transit_calendar c
+                    where c.feed_id = (select id from feed) and c.service_id = x.service_id
+                      and d.day between c.start_date and c.end_date and c.days[extract(isodow from d.day)::int])
+            and not exists (select 1 from transit_calendar_dates cd
+                            where cd.feed_id = (select id from feed) and cd.service_id = x.service_id and cd.date = d.day and cd.exception_type = 2))
+    ), candidates as materialized (
       select t.feed_id, t.trip_id, t.route_id, t.service_id, t.headsign, n.distance_m,
-        min(gtfs_time_s(coalesce(st.departure_time, st.arrival_time))) as first_s,
-        max(gtfs_time_s(coalesce(st.arrival_time, st.departure_time))) as last_s
+        (select gtfs_time_s(coalesce(st.departure_time, st.arrival_time)) from transit_stop_times st
+         where st.feed_id = t.feed_id and st.trip_id = t.trip_id order by st.stop_sequence limit 1) as first_s,
+        (select gtfs_time_s(coalesce(st.arrival_time, st.departure_time)) from transit_stop_times st
+         where st.feed_id = t.feed_id and st.trip_id = t.trip_id order by st.stop_sequence desc limit 1) as last_s
       from near n
       join transit_trips t on t.feed_id = n.feed_id and t.pattern_id = n.pattern_id
-      join transit_stop_times st on st.feed_id = t.feed_id and st.trip_id = t.trip_id
-      group by t.feed_id, t.trip_id, t.route_id, t.service_id, t.headsign, n.distance_m
+      where t.service_id in (select service_id from services)
     ), runs as (
-      select distinct on (r.trip_id) r.*, ((d::date + time '12:00') at time zone ${q.timeZone}::text) - interval '12 hours' as origin
-      from trips r, generate_series((${localDay} - (r.last_s / 86400 + 1))::timestamp, (${localDay} + 1)::timestamp, interval '1 day') d
-      where r.first_s is not null and r.last_s is not null
-        and ${at} between ((d::date + time '12:00') at time zone ${q.timeZone}::text) - interval '12 hours' + make_interval(secs => r.first_s - ${q.slackS}::int)
-                      and ((d::date + time '12:00') at time zone ${q.timeZone}::text) - interval '12 hours' + make_interval(secs => r.last_s)
-        and (exists (select 1 from transit_calendar_dates cd
-                     where cd.feed_id = r.feed_id and cd.service_id = r.service_id and cd.date = d::date and cd.exception_type = 1)
-          or (exists (select 1 from transit_calendar c
-                      where c.feed_id = r.feed_id and c.service_id = r.service_id
-                        and d::date between c.start_date and c.end_date and c.days[extract(isodow from d::date)::int])
-              and not exists (select 1 from transit_calendar_dates cd
-                              where cd.feed_id = r.feed_id and cd.service_id = r.service_id and cd.date = d::date and cd.exception_type = 2)))
-      order by r.trip_id, d desc
+      select distinct on (c.trip_id) c.*, s.origin
+      from candidates c join services s on s.service_id = c.service_id
+      where ${at} between s.origin + make_interval(secs => c.first_s - ${q.slackS}::int) and s.origin + make_interval(secs => c.last_s)
+      order by c.trip_id, s.day desc
     )
     select x.trip_id, x.route_id, ro.short_name as route_short_name, ro.long_name as route_long_name, x.headsign,
       round(x.distance_m::numeric, 1)::float8 as distance_m,
