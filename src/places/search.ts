@@ -7,9 +7,11 @@ export interface NameHit extends NameCandidate {
 }
 
 // A name being typed: every word must appear in the name (the SMS locator's folded word
-// prefilter, with all words rather than any, since nothing else is in the box). The
-// words a name starts with rank first (the last one is usually half typed), then the
-// locator's similarity; on a tie a refuge comes before a stop, as the locator prefers.
+// prefilter, with all words rather than any, since nothing else is in the box). Names
+// with a word starting with each word typed rank first (the last one is usually half
+// typed), then names that begin as typed ("gare" finds "Gare Centrale" before "Thann
+// Gare"), then the locator's similarity; on a tie a refuge comes before a stop, as the
+// locator prefers.
 export async function searchByName(sql: Db, networkId: string, q: string, limit: number): Promise<NameHit[]> {
   const words = wordsOf(q)
   // Words such as "rue" or "place" say little, but when they are all there is, they are the search.
@@ -20,11 +22,13 @@ export async function searchByName(sql: Db, networkId: string, q: string, limit:
   const ranked = [...places.map((r) => ({ ...r, kind: 'place' as const })), ...stops.map((r) => ({ ...r, kind: 'stop' as const }))].map((hit) => {
     const nameWords = wordsOf(hit.name)
     const starts = words.filter((w) => nameWords.some((n) => n.startsWith(w))).length
-    return { hit, starts, score: nameScore(hit.name, words) }
+    const leads = words.length > 0 && nameWords[0]?.startsWith(words[0]!) ? 1 : 0
+    return { hit, starts, leads, score: nameScore(hit.name, words) }
   })
   ranked.sort(
     (a, b) =>
       b.starts - a.starts ||
+      b.leads - a.leads ||
       b.score - a.score ||
       (a.hit.kind === b.hit.kind ? 0 : a.hit.kind === 'place' ? -1 : 1) ||
       a.hit.name.localeCompare(b.hit.name, 'fr'),

@@ -52,9 +52,13 @@ describe('search by name', () => {
     expect((await search('centrale gare')).body.results).toEqual([])
   })
 
-  it('ranks the closest name first among names that all start with the words', async () => {
+  it('ranks names that begin as typed first, then the closest name', async () => {
     const { body } = await search('gare sud')
     expect(body.results[0]!.name).toBe('Gare Sud')
+    // "Bar de la Gare" is closer to "gare" than "Gare de Lyon-Perrache" is, but does not begin with it.
+    await activePlace(t, 'mulhouse', operator, { lat: 47.748, lon: 7.303, name: 'Gare de Lyon-Perrache' })
+    const names = (await search('gare')).body.results.map((r) => r.name)
+    expect(names.indexOf('Gare de Lyon-Perrache')).toBeLessThan(names.indexOf('Bar de la Gare'))
   })
 
   it('honours limit', async () => {
