@@ -356,6 +356,8 @@ describe.skipIf(!hasChromium)('<halte-partner>', () => {
     await w.getByText('retiré du réseau').waitFor()
     const [gone] = await halte.db.sql<{ status: string }[]>`select status from places where id = ${placeId}`
     expect(gone!.status).toBe('withdrawn')
+    // Nothing left to edit: halte would refuse it.
+    expect(await w.getByRole('heading', { name: 'Horaires, téléphone, services' }).count()).toBe(0)
     await ctx.close()
   })
 

@@ -86,7 +86,6 @@ export function renderDevice(host: SignedInElement, state: DeviceState, enable: 
   if (!sameOrigin(host)) {
     const url = new URL('/partner', host.base)
     if (host.network) url.searchParams.set('network', host.network)
-    if (lang === 'en') url.searchParams.set('lang', 'en')
     return html`<section aria-labelledby="halte-device-title">
       <h2 id="halte-device-title">${t(lang, 'deviceTitle')}</h2>
       <p>${t(lang, 'deviceOtherOrigin')}</p>

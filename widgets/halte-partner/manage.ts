@@ -48,11 +48,13 @@ export function renderManage(h: HaltePartner) {
         ? html`<p class="meta">${kindText(lang, p.kind)} · ${p.address}</p>
             <p class=${`status ${p.status}`}><strong>${t(lang, 'status')}</strong> ${t(lang, `st_${p.status}` as Key)}</p>
             ${renderAlerts(h, h.alerts)}
-            ${renderDevice(h, h.device, () => h.enableDevice())}
-            ${renderEdit(h, p)}
-            ${renderClosures(h)}
-            ${renderTraining(h, p)}
-            ${renderWithdraw(h, p)}`
+            ${
+              // A refused or departed place reads its state but changes nothing (halte refuses it).
+              p.status === 'withdrawn' || p.status === 'rejected'
+                ? nothing
+                : html`${renderDevice(h, h.device, () => h.enableDevice())} ${renderEdit(h, p)} ${renderClosures(h)} ${renderTraining(h, p)}
+                  ${renderWithdraw(h, p)}`
+            }`
         : h.placeError
           ? nothing
           : html`<p>${t(lang, 'loading')}</p>`
