@@ -96,16 +96,7 @@ function libraryDate(at: Date, timeZone: string): Date {
 // A value silent on PH opens on a holiday as on any such weekday, which a partner who
 // closes on 25 December needs to see.
 function onPublicHolidays(oh: opening_hours, ctx: HoursContext, at: Date): HoursCheck['public_holidays'] {
-  let holiday: [Date, Date] | null = null
-  try {
-    const ph = new (OpeningHours as unknown as typeof opening_hours)('PH', libraryLocation(ctx), LIBRARY_CONF)
-    const from = new Date(at.getTime() - DAY_MS)
-    // A whole holiday day: the one `at` falls on, or the next one.
-    const first = ph.getOpenIntervals(from, new Date(from.getTime() + 400 * DAY_MS)).find(([start]) => start > from)
-    if (first) holiday = [first[0], first[1]]
-  } catch {
-    return 'unspecified' // no holidays known for this country
-  }
+  const holiday = nextHoliday(ctx, at)
   if (!holiday) return 'unspecified'
   const it = oh.getIterator(holiday[0])
   let namesPh = false
@@ -117,6 +108,28 @@ function onPublicHolidays(oh: opening_hours, ctx: HoursContext, at: Date): Hours
   } while (it.advance(holiday[1]) && it.getDate() < holiday[1])
   if (!namesPh) return 'unspecified'
   return open ? 'open' : 'closed'
+}
+
+// A whole holiday day: the one `at` falls on, or the next one (null: none known for the
+// country). Finding it walks up to a year of the library's calendar, which costs more
+// than the rest of a check: the answer is kept per country, region, rough position and hour.
+const holidays = new Map<string, [Date, Date] | null>()
+function nextHoliday(ctx: HoursContext, at: Date): [Date, Date] | null {
+  const hour = Math.floor((at.getTime() - DAY_MS) / 3_600_000)
+  const from = new Date(hour * 3_600_000)
+  const key = `${ctx.countryCode}|${ctx.regionCode ?? ''}|${Math.round(ctx.lat)}|${Math.round(ctx.lon)}|${hour}`
+  if (holidays.has(key)) return holidays.get(key)!
+  let holiday: [Date, Date] | null = null
+  try {
+    const ph = new (OpeningHours as unknown as typeof opening_hours)('PH', libraryLocation(ctx), LIBRARY_CONF)
+    const first = ph.getOpenIntervals(from, new Date(from.getTime() + 400 * DAY_MS)).find(([start]) => start > from)
+    if (first) holiday = [first[0], first[1]]
+  } catch {
+    holiday = null
+  }
+  if (holidays.size >= 1000) holidays.clear()
+  holidays.set(key, holiday)
+  return holiday
 }
 
 const namesHolidays = (rule: string) => /(^|[^A-Za-z])PH([^A-Za-z]|$)/.test(rule.replace(/"[^"]*"/g, ''))

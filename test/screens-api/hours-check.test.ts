@@ -26,6 +26,7 @@ const check = async (body: unknown, lang?: string, slug = 'paris') => {
 beforeAll(async () => {
   t = await testApp({ clock: { now: () => NOW } })
   await createNetwork(t, { slug: 'paris' })
+  await createNetwork(t, { slug: 'colmar', region_code: 'FR-68' })
   await createNetwork(t, { slug: 'montreal', timezone: 'America/Toronto', country_code: 'CA', region_code: 'QC' })
 })
 afterAll(() => t?.close())
@@ -67,6 +68,10 @@ describe('hours check', () => {
     expect(open.body).toMatchObject({ open_now: true, public_holidays: 'open' })
     // The same value without PH opens on Christmas Day (a Friday).
     expect((await check({ opening_hours: 'Mo-Fr 10:00-19:00', at: '2026-12-25T15:00:00+01:00' })).body.open_now).toBe(true)
+    // 26 December is a holiday in Alsace-Moselle only: the network's region decides.
+    const stStephen = { opening_hours: 'Mo-Sa 10:00-19:00; PH off', at: '2026-12-26T15:00:00+01:00' }
+    expect((await check(stStephen)).body.open_now).toBe(true)
+    expect((await check(stStephen, undefined, 'colmar')).body.open_now).toBe(false)
   })
 
   it('reports "unknown" rather than a guess', async () => {
