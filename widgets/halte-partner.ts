@@ -147,6 +147,13 @@ export class HaltePartner extends SignedInElement {
     void this.updateComplete.then(() => (this.renderRoot.querySelector(on ? '#halte-token' : '#ap-name') as HTMLElement | null)?.focus())
   }
 
+  // Signed in by typing the token: the form goes away, so focus goes to the place's name.
+  private focusTitle = false
+  override signIn(token: string) {
+    super.signIn(token)
+    this.focusTitle = !this.freshToken
+  }
+
   override signOut() {
     super.signOut()
     this.freshToken = ''
@@ -288,6 +295,10 @@ export class HaltePartner extends SignedInElement {
       this.closures = closures
       // The hours as halte reads them now, before any edit.
       this.editHours.input(feature.properties.opening_hours)
+      if (this.focusTitle) {
+        this.focusTitle = false
+        void this.updateComplete.then(() => (this.renderRoot.querySelector('#halte-place-title') as HTMLElement | null)?.focus())
+      }
     } catch (err) {
       if (err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404)) {
         // A token halte does not know: back to the sign-in form, saying why.

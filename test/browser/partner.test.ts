@@ -229,6 +229,8 @@ describe.skipIf(!hasChromium)('<halte-partner>', () => {
     await w.getByLabel('Jeton d’accès').fill(token)
     await w.getByLabel('Jeton d’accès').press('Enter')
     await w.getByRole('heading', { name: 'Bar de la Réunion' }).waitFor()
+    // The form is gone: the keyboard user is taken to the place's name.
+    await expect.poll(() => page.evaluate(() => document.querySelector('halte-partner')?.shadowRoot?.activeElement?.id)).toBe('halte-place-title')
     await ctx.close()
   })
 

@@ -39,7 +39,7 @@ export function renderManage(h: HaltePartner) {
   return html`
     ${h.freshToken ? renderFreshToken(h) : nothing}
     <div class="row spread">
-      <h2 id="halte-place-title">${p ? p.name : t(lang, 'signInTitle')}</h2>
+      <h2 id="halte-place-title" tabindex="-1">${p ? p.name : t(lang, 'signInTitle')}</h2>
       ${h.signOutControl()}
     </div>
     ${h.placeError ? html`<p class="error" role="alert">${h.placeError} <button type="button" class="secondary" @click=${() => h.loadPlace()}>${t(lang, 'retry')}</button></p>` : nothing}
