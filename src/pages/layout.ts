@@ -13,6 +13,7 @@ export function layout(o: { title: string; lang: 'fr' | 'en'; scripts: string[];
 <meta charset="utf-8" />
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <meta name="referrer" content="strict-origin-when-cross-origin" />
+<link rel="icon" href="data:," />
 <title>${o.title}</title>
 <style>${raw(PAGE_STYLE)}</style>
 ${o.scripts.map((s) => html`<script type="module" src="/widgets/${s}.js"></script>`)}

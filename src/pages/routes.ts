@@ -56,7 +56,7 @@ export function pagesApp(s: Services) {
             <p>${fr ? 'Deux lignes par écran, sur n’importe quel site : le script, puis la balise. Attributs : network (votre réseau), lang (fr ou en), api (adresse de halte si elle diffère de celle du script).' : 'Two lines per screen, on any site: the script, then the tag. Attributes: network (your network), lang (fr or en), api (halte’s address if not the script’s).'}</p>
             ${(['halte-nearby', 'halte-alert', 'halte-dropoff', 'halte-partner', 'halte-driver', 'halte-console'] as const).map(
               (tag) => html`<h3>&lt;${tag}&gt;</h3>
-                <pre><code>${snippet(tag)}</code></pre>`,
+                <pre tabindex="0"><code>${snippet(tag)}</code></pre>`,
             )}
             <p>${fr ? 'Pages prêtes à l’emploi :' : 'Ready-made pages:'} <a href="/partner">/partner</a> · <a href="/driver">/driver</a> · <a href="/console">/console</a> · <a href="/docs">/docs</a></p>
           </section>`,
