@@ -17,7 +17,10 @@ const nearQuery = z.object({
   at: z.iso
     .datetime({ offset: true, local: true })
     .optional()
-    .openapi({ description: 'Trips running at this instant (default now); a time without offset is in the network’s zone', example: '2026-11-24T22:12' }),
+    .openapi({
+      description: 'Trips running at this instant (default now), from a day back to 14 days ahead; a time without offset is in the network’s zone',
+      example: '2026-11-24T22:12',
+    }),
   radius_m: z.coerce.number().int().min(1).max(2000).default(500),
   limit: z.coerce.number().int().min(1).max(20).default(10),
 })

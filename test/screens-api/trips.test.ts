@@ -117,6 +117,16 @@ describe('trips near a point', () => {
     expect(res.status).toBe(404)
     expect(body.code).toBe('network_not_found')
   })
+
+  it('answers an empty list on a network without a timetable', async () => {
+    await createNetwork(t, { slug: 'sans-bus' })
+    const { res, body } = await near(point, 'sans-bus')
+    expect(res.status).toBe(200)
+    expect(body.trips).toEqual([])
+    const trip = await t.request('/v1/networks/sans-bus/trips/TA')
+    expect(trip.status).toBe(404)
+    expect(((await trip.json()) as { code: string }).code).toBe('trip_not_found')
+  })
 })
 
 describe('one trip as GeoJSON', () => {
