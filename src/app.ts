@@ -5,6 +5,7 @@ import { alertsApp } from './alerts/routes.ts'
 import { authenticate, bearerToken, principalOf } from './auth/middleware.ts'
 import { requirePrincipal } from './auth/principal.ts'
 import { tokensApp } from './auth/routes.ts'
+import { broadcastsApp } from './broadcasts/routes.ts'
 import { secretsEqual } from './auth/tokens.ts'
 import { HalteError } from './errors.ts'
 import {
@@ -104,6 +105,7 @@ export function createApp(
   app.route('/', driverApp(s))
   app.route('/', alertsApp(s))
   app.route('/', partnerAlertsApp(s))
+  app.route('/', broadcastsApp(s))
   app.route('/', pushApp(s))
   app.route('/', smsApp(s))
   app.route('/', pagesApp(s))

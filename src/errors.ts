@@ -60,6 +60,7 @@ const TITLES: Record<string, Text> = {
   token_outlives_creator: { fr: 'Expiration au-delà du jeton émetteur', en: 'Expiry beyond the issuing token' },
   stale_request: { fr: 'Requête trop ancienne', en: 'Request too old' },
   invalid_area: { fr: 'Territoire invalide', en: 'Invalid area' },
+  unknown_sector: { fr: 'Secteur inconnu', en: 'Unknown sector' },
 }
 
 export class HalteError extends Error {
