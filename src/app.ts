@@ -37,6 +37,8 @@ import { transitApp } from './transit/routes.ts'
 import { tripsApp } from './transit/trip-routes.ts'
 import { type Services, type ServicesInput, withPorts } from './services.ts'
 import { smsApp } from './sms/routes.ts'
+import { sectorsApp } from './sectors/routes.ts'
+import { fieldApp } from './field/routes.ts'
 import { pagesApp } from './pages/routes.ts'
 import { openStreams } from './realtime/sse.ts'
 import { feedMetrics } from './transit/feed-age.ts'
@@ -108,6 +110,8 @@ export function createApp(
   app.route('/', broadcastsApp(s))
   app.route('/', pushApp(s))
   app.route('/', smsApp(s))
+  app.route('/', sectorsApp(s))
+  app.route('/', fieldApp(s))
   app.route('/', pagesApp(s))
 
   const widgetAssets = opts.widgetAssets

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { operatorOf } from '../auth/guards.ts'
 import type { Principal } from '../auth/principal.ts'
-import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { FIELD_ROLES, requireNetwork, requirePrincipal } from '../auth/principal.ts'
 import { HalteError } from '../errors.ts'
 import type { AppEnv } from '../http/env.ts'
 import { type Limit, overLimit } from '../http/rate-limit.ts'
@@ -10,6 +10,7 @@ import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { loadNetwork } from '../networks/load.ts'
 import { findNetworkById } from '../networks/queries.ts'
+import { alertInScope } from '../sectors/queries.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import { alertDeliveries, channelsOf } from '../notify/health.ts'
 import { EMERGENCY } from '../places/schemas.ts'
@@ -87,7 +88,7 @@ export function alertsApp(s: Services) {
 
   // Who may see or act on an alert: its requester (access token), the network's
   // operators, and for acknowledge/resolve the partners that were notified.
-  const authorise = async (c: Context<AppEnv>, id: string, allow: { requester?: boolean; partner?: boolean; operator?: boolean }) => {
+  const authorise = async (c: Context<AppEnv>, id: string, allow: { requester?: boolean; partner?: boolean; operator?: boolean; field?: boolean }) => {
     const alert = await findAlert(s.sql, id)
     if (!alert) throw new HalteError(404, 'not_found', { fr: 'Alerte introuvable.', en: 'No such alert.' })
     const network = (await findNetworkById(s.sql, alert.network_id))!
@@ -98,9 +99,13 @@ export function alertsApp(s: Services) {
     }
     if (!who && !access) requirePrincipal(who, ['operator'])
     if (!who) throw new HalteError(403, 'forbidden', { fr: 'Jeton d’accès invalide pour cette alerte.', en: 'Wrong access token for this alert.' })
-    const roles = [...(allow.operator ? (['admin', 'operator'] as const) : []), ...(allow.partner ? (['partner'] as const) : [])]
+    const roles = [...(allow.operator ? (['admin', 'operator'] as const) : []), ...(allow.partner ? (['partner'] as const) : []), ...(allow.field ? FIELD_ROLES : [])]
     const p: Principal = requirePrincipal(who, roles)
     requireNetwork(p, alert.network_id)
+    // Mediators and municipal police act on the alerts of their sectors only.
+    if ((p.role === 'mediator' || p.role === 'police') && !(p.tokenId && (await alertInScope(s.sql, id, p.tokenId)))) {
+      throw new HalteError(403, 'out_of_sector', { fr: 'Cette alerte n’est pas dans vos secteurs.', en: 'This alert is not in your sectors.' })
+    }
     if (p.role === 'partner' && !(p.placeId && (await isRecipient(s.sql, id, p.placeId)))) {
       throw new HalteError(403, 'forbidden', {
         fr: 'Votre lieu n’a pas été prévenu de cette alerte.',
@@ -115,13 +120,13 @@ export function alertsApp(s: Services) {
       method: 'get',
       path: '/v1/alerts/{id}',
       tags: ['alerts'],
-      summary: 'One alert and its history (its access token in X-Access-Token, or an operator)',
+      summary: 'One alert and its history (its access token in X-Access-Token, an operator, or a mediator or police of its sector)',
       security: bearer,
       request: { params: idParams, headers: accessHeaders, query: accessQuery },
       responses: { 200: json(alertSchema, 'The alert'), ...pick(401, 403, 404) },
     }),
     async (c) => {
-      const { alert, network, actor, operator } = await authorise(c, c.req.valid('param').id, { requester: true, operator: true })
+      const { alert, network, actor, operator } = await authorise(c, c.req.valid('param').id, { requester: true, operator: true, field: true })
       if (!operator) return c.json(alertView(alert, network.timezone, await alertEvents(s.sql, alert.id)), 200)
       await auditRead(s.sql, { networkId: network.id, alertId: alert.id, actor, what: 'alert' }, s.clock.now())
       const delivery = (await alertDeliveries(s.sql, [alert.id], channelsOf(s.config))).get(alert.id)
@@ -138,7 +143,7 @@ export function alertsApp(s: Services) {
         summary:
           action === 'cancel'
             ? 'Cancel an alert (its access token in X-Access-Token)'
-            : `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert (operator, or a notified partner)`,
+            : `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert (operator, a notified partner, or a mediator or police of its sector)`,
         security: bearer,
         request: {
           params: idParams,
@@ -156,7 +161,7 @@ export function alertsApp(s: Services) {
         const { network, actor } = await authorise(
           c,
           id,
-          action === 'cancel' ? { requester: true } : { operator: true, partner: true },
+          action === 'cancel' ? { requester: true } : { operator: true, partner: true, field: true },
         )
         const body = (c.req.valid('json') as z.infer<typeof transitionSchema> | undefined) ?? {}
         const now = s.clock.now()

@@ -32,6 +32,7 @@ export async function createAlert(tx: Db, network: Network, a: NewAlert, actor: 
   if (a.lat !== null && a.lon !== null) notified += await notifyPlaces(tx, network, id, common, a.lat, a.lon, now)
   const url = baseUrl ? `${baseUrl.replace(/\/$/, '')}/console?alert=${id}` : undefined
   notified += await enqueuePush(tx, { networkId: network.id, alertId: id, payload: { ...common, audience: 'operator', source: a.source, message: a.message, url } }, { operatorsOf: network.id }, now)
+  notified += await notifyField(tx, network, id, { ...common, source: a.source }, now)
   return { id, notified }
 }
 
@@ -56,7 +57,14 @@ export async function locateAlert(tx: Db, network: Network, alertId: string, sta
   await insertEvent(tx, { alertId, networkId: network.id, kind: 'located', from: status, to: status, actor: { role: 'requester', tokenId: null, placeId: null } }, now)
   const common = { type: 'alert', alert_id: alertId, network: network.slug, status: 'open', location: { lat, lon, accuracy_m: null }, created_at: now.toISOString() }
   await enqueuePush(tx, { networkId: network.id, alertId, payload: { ...common, audience: 'operator', source: 'sms' } }, { operatorsOf: network.id }, now)
+  await notifyField(tx, network, alertId, { ...common, source: 'sms' }, now)
   return notifyPlaces(tx, network, alertId, common, lat, lon, now)
+}
+
+// The mediators and municipal police on duty in the alert's sector: where, to go there;
+// not what the person wrote (they read the alert itself, and that read is audited).
+function notifyField(tx: Db, network: Network, alertId: string, common: Record<string, unknown>, now: Date) {
+  return enqueuePush(tx, { networkId: network.id, alertId, payload: { ...common, audience: 'field' } }, { fieldOf: alertId }, now)
 }
 
 type Action = 'acknowledge' | 'resolve' | 'cancel' | 'escalate'

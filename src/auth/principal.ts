@@ -1,6 +1,9 @@
 import { HalteError } from '../errors.ts'
 
-export type Role = 'admin' | 'operator' | 'partner' | 'driver'
+export type Role = 'admin' | 'operator' | 'partner' | 'driver' | 'mediator' | 'police'
+
+// The city's field teams: street mediators and municipal police, scoped to sectors.
+export const FIELD_ROLES = ['mediator', 'police'] as const satisfies readonly Role[]
 
 export interface Principal {
   role: Role

@@ -6,7 +6,8 @@ import { createRouter } from '../http/router.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import type { Services } from '../services.ts'
 import { tokenCreatedSchema, tokenListSchema, tokenRequestSchema } from './schemas.ts'
-import { grantedExpiry, insertToken, listTokens, revokeToken } from './tokens.ts'
+import { grantedExpiry, insertToken, listTokens, revokeToken, sectorsNamed } from './tokens.ts'
+import { setTokenSectors } from '../sectors/queries.ts'
 
 const DAY_MS = 24 * 3600 * 1000
 const slugParams = z.object({ slug: slugSchema })
@@ -21,10 +22,10 @@ export function tokensApp(s: Services) {
       method: 'post',
       path: '/v1/networks/{slug}/tokens',
       tags: ['tokens'],
-      summary: 'Issue an operator or driver token (admin or operator)',
+      summary: 'Issue an operator, driver, mediator or municipal police token (admin or operator)',
       security: bearer,
       request: { params: slugParams, body: jsonBody(tokenRequestSchema) },
-      responses: { 201: json(tokenCreatedSchema, 'Created; the token is shown once'), ...pick(400, 401, 403, 404) },
+      responses: { 201: json(tokenCreatedSchema, 'Created; the token is shown once'), ...pick(400, 401, 403, 404, 422) },
     }),
     async (c) => {
       const { who, network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
@@ -35,13 +36,13 @@ export function tokensApp(s: Services) {
         : body.expires_in_days
           ? new Date(now.getTime() + body.expires_in_days * DAY_MS)
           : null
-      const created = await insertToken(s.sql, {
-        role: body.role,
-        label: body.label,
-        networkId: network.id,
-        vehicle: body.vehicle ?? null,
-        createdBy: who.tokenId,
-        expiresAt: grantedExpiry(who, asked, now),
+      const expiresAt = grantedExpiry(who, asked, now)
+      const field = body.role === 'mediator' || body.role === 'police'
+      const sectors = field ? await sectorsNamed(s.sql, network.id, body.sectors ?? []) : []
+      const created = await s.sql.begin(async (tx) => {
+        const row = await insertToken(tx, { role: body.role, label: body.label, networkId: network.id, vehicle: body.vehicle ?? null, createdBy: who.tokenId, expiresAt })
+        await setTokenSectors(tx, row.id, sectors.map((x) => x.id))
+        return row
       })
       return c.json(
         {
@@ -50,6 +51,7 @@ export function tokensApp(s: Services) {
           role: body.role,
           label: body.label,
           ...(body.vehicle ? { vehicle: body.vehicle } : {}),
+          ...(field ? { sectors: sectors.map((x) => x.name) } : {}),
           expires_at: created.expiresAt?.toISOString() ?? null,
         },
         201,

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 
 export const tokenRequestSchema = z
   .object({
-    role: z.enum(['operator', 'driver']),
+    role: z.enum(['operator', 'driver', 'mediator', 'police']),
     label: z.string().trim().min(1).max(200).openapi({ example: 'Centre de supervision urbain' }),
     vehicle: z.string().trim().min(1).max(50).optional().openapi({ example: 'bus-412' }),
     expires_at: z.iso
@@ -20,11 +20,20 @@ export const tokenRequestSchema = z
       .max(3650)
       .optional()
       .openapi({ description: 'Instead of expires_at: so many days from now.', example: 30 }),
+    sectors: z
+      .array(z.string().trim().min(1).max(100))
+      .max(200)
+      .optional()
+      .openapi({ description: 'Mediator or police only: the sectors (names or ids) the token works in; absent or empty, the whole network.', example: ['Centre'] }),
   })
   .strict()
   .refine((t) => t.role !== 'driver' || t.vehicle !== undefined, {
     message: 'a driver token needs the vehicle it is bound to',
     path: ['vehicle'],
+  })
+  .refine((t) => t.sectors === undefined || t.role === 'mediator' || t.role === 'police', {
+    message: 'only mediator and police tokens are scoped to sectors',
+    path: ['sectors'],
   })
   .refine((t) => t.expires_at === undefined || t.expires_in_days === undefined, {
     message: 'give expires_at or expires_in_days, not both',
@@ -39,6 +48,7 @@ export const tokenCreatedSchema = z
     role: z.string(),
     label: z.string(),
     vehicle: z.string().optional(),
+    sectors: z.array(z.string()).optional().openapi({ description: 'Mediator or police: the names of its sectors (empty: the whole network).' }),
     expires_at: z.string().nullable(),
   })
   .openapi('TokenCreated')
@@ -46,7 +56,7 @@ export const tokenCreatedSchema = z
 export const tokenInfoSchema = z
   .object({
     id: z.string(),
-    role: z.enum(['admin', 'operator', 'partner', 'driver']),
+    role: z.enum(['admin', 'operator', 'partner', 'driver', 'mediator', 'police']),
     network_id: z.string().nullable(),
     label: z.string(),
     vehicle: z.string().nullable(),

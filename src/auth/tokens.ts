@@ -1,5 +1,6 @@
 import type { Db } from '../db/types.ts'
 import { HalteError } from '../errors.ts'
+import { resolveSectors } from '../sectors/queries.ts'
 import type { Principal, Role } from './principal.ts'
 
 // Tokens: "halte_<role>_<43 chars of base64url>", 256 random bits. Only their SHA-256
@@ -184,10 +185,24 @@ export async function revokeToken(
       returning ${infoColumns(sql)}
     ), forgotten as (
       delete from push_subscriptions s using revoked r
-      where s.token_id = r.id and s.owner in ('place', 'operator')
+      where s.token_id = r.id and s.owner in ('place', 'operator', 'field')
     )
     select * from revoked`
   return row ? toInfo(row) : null
+}
+
+// The sectors a field token is scoped to, by name or id; one that matches none is refused.
+export async function sectorsNamed(sql: Db, networkId: string, refs: string[]) {
+  const { found, unknown } = await resolveSectors(sql, networkId, refs)
+  if (unknown.length) {
+    throw new HalteError(
+      422,
+      'unknown_sector',
+      { fr: `Secteur(s) inconnu(s) dans ce réseau : ${unknown.join(', ')}.`, en: `No such sector in this network: ${unknown.join(', ')}.` },
+      { errors: [{ path: 'sectors', message: `unknown: ${unknown.join(', ')}` }], extra: { unknown } },
+    )
+  }
+  return found
 }
 
 function hex(bytes: Uint8Array) {

@@ -1,4 +1,5 @@
 import { type Db, textArray } from '../db/types.ts'
+import { fieldSubscriptionsOf } from '../field/queries.ts'
 
 // The outbox: written in the transaction of the fact that causes a message, drained
 // by dispatchers. A row is claimed by pushing its lease (locked_until) forward; only
@@ -30,6 +31,7 @@ export type PushAudience =
   | { operatorsOf: string }
   | { requesterOf: string }
   | { riderOf: string }
+  | { fieldOf: string }
 
 function subscriptionsOf(sql: Db, to: PushAudience, now: Date) {
   if ('recipientsOf' in to) {
@@ -46,6 +48,8 @@ function subscriptionsOf(sql: Db, to: PushAudience, now: Date) {
       where s.network_id = ${to.operatorsOf} and s.owner = 'operator'`
   }
   if ('requesterOf' in to) return sql`select s.id from push_subscriptions s where s.alert_id = ${to.requesterOf} and s.owner = 'alert'`
+  // The on-duty mediators and police whose sectors hold the alert (src/field/queries.ts).
+  if ('fieldOf' in to) return fieldSubscriptionsOf(sql, to.fieldOf, now)
   return sql`select s.id from push_subscriptions s where s.dropoff_id = ${to.riderOf} and s.owner = 'dropoff'`
 }
 

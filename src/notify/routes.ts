@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { operatorOf } from '../auth/guards.ts'
-import { requirePrincipal } from '../auth/principal.ts'
+import { FIELD_ROLES, requirePrincipal } from '../auth/principal.ts'
 import { insertSubscription } from './subscriptions.ts'
 import { pushSubscriptionSchema } from './schemas.ts'
 import { HalteError, notFound } from '../errors.ts'
@@ -58,14 +58,14 @@ export function pushApp(s: Services) {
       method: 'post',
       path: '/v1/networks/{slug}/push-subscriptions',
       tags: ['push'],
-      summary: "Receive the network's alerts and escalations by push (operator); beyond 10 per token the oldest is let go",
+      summary: "Receive the network's alerts and escalations by push (operator), or, on duty, those of my sectors (mediator, police); beyond 10 per token the oldest is let go",
       security: bearer,
       request: { params: z.object({ slug: slugSchema }), body: jsonBody(pushSubscriptionSchema) },
       responses: { 201: created, ...pick(400, 401, 403, 404, 415) },
     }),
     async (c) => {
-      const { who, network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug, ['operator'])
-      const owner = { networkId: network.id, owner: 'operator' as const, tokenId: who.tokenId }
+      const { who, network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug, ['operator', ...FIELD_ROLES])
+      const owner = { networkId: network.id, owner: who.role === 'operator' ? ('operator' as const) : ('field' as const), tokenId: who.tokenId }
       const row = await s.sql.begin((tx) => insertSubscription(tx, owner, c.req.valid('json'), s.clock.now(), s.config.HALTE_PUSH_ALLOWED_HOSTS))
       return c.json(row, 201)
     },

@@ -19,7 +19,7 @@ export async function insertSubscription(
   sql: Db,
   s: {
     networkId: string
-    owner: 'place' | 'operator' | 'alert' | 'dropoff'
+    owner: 'place' | 'operator' | 'field' | 'alert' | 'dropoff'
     placeId?: string | null
     tokenId?: string | null
     alertId?: string | null
@@ -32,7 +32,7 @@ export async function insertSubscription(
 ) {
   assertPushEndpoint(sub.endpoint, allowedHosts)
   if (s.owner === 'place' && s.placeId) await sql`select 1 from places where id = ${s.placeId} for no key update`
-  if (s.owner === 'operator' && s.tokenId) await sql`select 1 from tokens where id = ${s.tokenId} for no key update`
+  if ((s.owner === 'operator' || s.owner === 'field') && s.tokenId) await sql`select 1 from tokens where id = ${s.tokenId} for no key update`
   // The same browser subscribing again for the same owner refreshes its keys. Another
   // owner with the same endpoint gets a row of its own: an endpoint is never moved
   // away from the owner who subscribed it.

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { insertToken, listTokens, revokeToken } from '../auth/tokens.ts'
+import { resolveSectors, setTokenSectors } from '../sectors/queries.ts'
 import { ConfigError, loadConfig } from '../config.ts'
 import { MigrationChecksumError } from '../db/migrate.ts'
 import { HalteError } from '../errors.ts'
@@ -28,7 +29,7 @@ const USAGE = `halte <command>
   serve                                  start the HTTP server (default)
   migrate                                apply pending SQL migrations and exit
   network create --slug S --name N [--timezone Europe/Paris] [--locale fr] [--country FR] [--region FR-68]
-  token create --role admin|operator|driver --label L [--network SLUG] [--vehicle V] [--expires-in 30d|12h]
+  token create --role admin|operator|driver|mediator|police --label L [--network SLUG] [--vehicle V] [--sectors A,B] [--expires-in 30d|12h]
   token list [--network SLUG]             every token (or a network's), as JSON; never the secret
   token revoke ID                        the token stops working from its next request
   places import FILE --network SLUG [--approve]   CSV, GeoJSON or OSM extract; prints a JSON report
@@ -229,11 +230,17 @@ async function tokenCreate(args: string[], { io, withDb }: Ctx): Promise<number>
       label: { type: 'string' },
       network: { type: 'string' },
       vehicle: { type: 'string' },
+      sectors: { type: 'string' },
       'expires-in': { type: 'string' },
     },
   })
   const role = values.role
-  if (role !== 'admin' && role !== 'operator' && role !== 'driver') throw new Error('--role must be admin, operator or driver')
+  if (role !== 'admin' && role !== 'operator' && role !== 'driver' && role !== 'mediator' && role !== 'police') {
+    throw new Error('--role must be admin, operator, driver, mediator or police')
+  }
+  const field = role === 'mediator' || role === 'police'
+  if (values.sectors !== undefined && !field) throw new Error('--sectors is for mediator and police tokens only')
+  const sectorRefs = (values.sectors ?? '').split(',').map((x) => x.trim()).filter(Boolean)
   if (!values.label) throw new Error('--label is required')
   if (role !== 'admin' && !values.network) throw new Error(`--network is required for a ${role} token`)
   if (role === 'driver' && !values.vehicle) throw new Error('--vehicle is required for a driver token')
@@ -241,12 +248,18 @@ async function tokenCreate(args: string[], { io, withDb }: Ctx): Promise<number>
   await withDb(async ({ sql }) => {
     const network = values.network ? await findNetworkBySlug(sql, values.network) : null
     if (values.network && !network) throw new Error(`No network "${values.network}"`)
-    const { token } = await insertToken(sql, {
-      role,
-      label: values.label!,
-      networkId: network?.id ?? null,
-      vehicle: values.vehicle ?? null,
-      expiresAt: lifetime === null ? null : new Date(Date.now() + lifetime),
+    const { found, unknown } = field ? await resolveSectors(sql, network!.id, sectorRefs) : { found: [], unknown: [] }
+    if (unknown.length) throw new Error(`No sector ${unknown.map((u) => `"${u}"`).join(', ')} in network "${values.network}"`)
+    const token = await sql.begin(async (tx) => {
+      const created = await insertToken(tx, {
+        role,
+        label: values.label!,
+        networkId: network?.id ?? null,
+        vehicle: values.vehicle ?? null,
+        expiresAt: lifetime === null ? null : new Date(Date.now() + lifetime),
+      })
+      await setTokenSectors(tx, created.id, found.map((f) => f.id))
+      return created.token
     })
     io.out(token)
   })
