@@ -40,6 +40,9 @@ import { smsApp } from './sms/routes.ts'
 import { sectorsApp } from './sectors/routes.ts'
 import { fieldApp } from './field/routes.ts'
 import { pagesApp } from './pages/routes.ts'
+import { open311App } from './reports/open311-routes.ts'
+import { open311Errors } from './reports/open311.ts'
+import { reportsApp } from './reports/routes.ts'
 import { openStreams } from './realtime/sse.ts'
 import { feedMetrics } from './transit/feed-age.ts'
 
@@ -63,6 +66,8 @@ export function createApp(
   const app = new OpenAPIHono<AppEnv>()
 
   app.use(observe(s.logger, metrics))
+  // GeoReport v2 clients read errors as [{ code, description }], whichever layer refused.
+  app.use('/open311/*', open311Errors)
   // Every route's body is bounded and clean before a handler (or a signature check) reads it.
   app.use(checkInput)
   app.use('/v1/*', authenticate(s))
@@ -113,6 +118,8 @@ export function createApp(
   app.route('/', sectorsApp(s))
   app.route('/', fieldApp(s))
   app.route('/', pagesApp(s))
+  app.route('/', reportsApp(s))
+  app.route('/', open311App(s))
 
   const widgetAssets = opts.widgetAssets
   app.get('/widgets/:file', async (c) => {

@@ -60,6 +60,14 @@ const TITLES: Record<string, Text> = {
   token_outlives_creator: { fr: 'Expiration au-delà du jeton émetteur', en: 'Expiry beyond the issuing token' },
   stale_request: { fr: 'Requête trop ancienne', en: 'Request too old' },
   invalid_area: { fr: 'Territoire invalide', en: 'Invalid area' },
+  jurisdiction_not_found: { fr: 'Juridiction inconnue', en: 'Jurisdiction not found' },
+  service_not_found: { fr: 'Catégorie inconnue', en: 'Service not found' },
+  location_required: { fr: 'Position requise', en: 'Location required' },
+  photo_too_large: { fr: 'Photo trop lourde', en: 'Photo too large' },
+  unsupported_media: { fr: 'Photo non prise en charge', en: 'Unsupported photo' },
+  invalid_api_key: { fr: 'Clé d’API invalide', en: 'Invalid API key' },
+  date_range_too_long: { fr: 'Période trop longue', en: 'Date range too long' },
+  category_exists: { fr: 'Catégorie existante', en: 'Category already exists' },
   unknown_sector: { fr: 'Secteur inconnu', en: 'Unknown sector' },
 }
 

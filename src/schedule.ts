@@ -6,6 +6,7 @@ import type { Channels } from './notify/health.ts'
 import { tidyPlacesIndex } from './places/index-upkeep.ts'
 import { refreshDuePeriods } from './places/periods.ts'
 import { afterCommit } from './realtime/after-commit.ts'
+import { eraseReportContacts } from './reports/queries.ts'
 import type { Services } from './services.ts'
 import { coarsenOldDropoffs } from './transit/dropoff-queries.ts'
 import { expireEndedDropoffs } from './transit/jobs.ts'
@@ -55,6 +56,8 @@ export const JOBS: ScheduledJob[] = [
   { name: 'tidy-places-index', everyMs: HOUR, cron: HOURLY, run: (x) => tidyPlacesIndex(x.sql) },
   { name: 'coarsen-old-dropoffs', everyMs: HOUR, cron: HOURLY, run: (x, now) => coarsenOldDropoffs(x.sql, now) },
   { name: 'erase-expired-alerts', everyMs: HOUR, cron: HOURLY, run: (x, now) => eraseExpired(x.sql, now) },
+  // Residents' contacts on their reports, past the same retention period; the reports stay.
+  { name: 'erase-report-contacts', everyMs: HOUR, cron: HOURLY, run: (x, now) => eraseReportContacts(x.sql, now) },
 ]
 
 // The jobs a cron trigger runs: the hourly trigger runs the every-minute jobs too

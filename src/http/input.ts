@@ -13,6 +13,8 @@ const limits = {
   gtfs: bodyLimit({ maxSize: 100 * MB, onError: () => { throw payloadTooLarge() } }),
   // Twilio posts one SMS (1,600 characters at most) and a few fields: a few KB.
   webhook: bodyLimit({ maxSize: 64 * 1024, onError: () => { throw payloadTooLarge() } }),
+  // A GeoReport request with its photo (5 MB, see src/reports/media.ts) and the form around it.
+  report: bodyLimit({ maxSize: 6 * MB, onError: () => { throw payloadTooLarge() } }),
   other: bodyLimit({ maxSize: MB, onError: () => { throw payloadTooLarge() } }),
 }
 
@@ -22,7 +24,7 @@ export const limitBodies: MiddlewareHandler<AppEnv> = (c, next) => {
   const method = c.req.method
   if (method === 'GET' || method === 'HEAD') return next()
   const path = c.req.path
-  const limit = path.endsWith('/gtfs') ? limits.gtfs : path.startsWith('/webhooks/') ? limits.webhook : limits.other
+  const limit = path.endsWith('/gtfs') ? limits.gtfs : path.startsWith('/webhooks/') ? limits.webhook : path.startsWith('/open311/') ? limits.report : limits.other
   return limit(c, next)
 }
 
