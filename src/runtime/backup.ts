@@ -74,7 +74,9 @@ export async function writeBackup(sql: Sql, file: string): Promise<Record<string
       for (const t of list) {
         counts[t.name] = 0
         const head = `insert into ${ident(t.name)} (${t.columns.join(', ')})${t.identityAlways ? ' overriding system value' : ''} values\n`
-        const values = `format('(%s)', concat_ws(', ', ${t.columns.map((c) => `quote_nullable(${c})`).join(', ')}))`
+        // Every value as its text form, which reads back into its column: quote_nullable
+        // on the value itself is ambiguous for PostGIS geometry (it has two text casts).
+        const values = `format('(%s)', concat_ws(', ', ${t.columns.map((c) => `quote_nullable(${c}::text)`).join(', ')}))`
         await tx.unsafe(`select ${values} as v from ${ident(t.name)}`).cursor(BATCH, async (rows) => {
           counts[t.name] = (counts[t.name] ?? 0) + rows.length
           await write(`${head}${(rows as unknown as { v: string }[]).map((r) => r.v).join(',\n')};\n`)
