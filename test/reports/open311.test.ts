@@ -176,9 +176,9 @@ describe('photos', () => {
 
   it('a JPEG with GPS EXIF is stored without it and served publicly', async () => {
     const { bytes } = jpegWithGps()
-    const res = await upload(new Blob([bytes], { type: 'image/jpeg' }))
+    const res = await upload(new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }))
     expect(res.status).toBe(201)
-    const [{ service_request_id: id }] = (await res.json()) as { service_request_id: string }[]
+    const id = ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id
     const [stored] = await t.db.sql<{ bytes: Uint8Array; content_type: string }[]>`select bytes, content_type from report_media where report_id = ${id}`
     expect(stored!.content_type).toBe('image/jpeg')
     expect(hasGps(bytes)).toBe(true)
@@ -194,7 +194,7 @@ describe('photos', () => {
 
   it('the type is read from the bytes: a GIF sent as image/jpeg is 415, and nothing is stored', async () => {
     const before = (await t.db.sql`select count(*)::int as n from reports`)[0]!.n
-    const res = await upload(new Blob([GIF], { type: 'image/jpeg' }))
+    const res = await upload(new Blob([new Uint8Array(GIF)], { type: 'image/jpeg' }))
     expect(res.status).toBe(415)
     expect(((await res.json()) as { code: string }[])[0]!.code).toBe('unsupported_media')
     expect((await t.db.sql`select count(*)::int as n from reports`)[0]!.n).toBe(before)
@@ -203,14 +203,14 @@ describe('photos', () => {
   it('over 5 MB is 413', async () => {
     const big = Buffer.alloc(5 * 1024 * 1024 + 10)
     JPEG.copy(big)
-    const res = await upload(new Blob([big], { type: 'image/jpeg' }))
+    const res = await upload(new Blob([new Uint8Array(big)], { type: 'image/jpeg' }))
     expect(res.status).toBe(413)
     expect(((await res.json()) as { code: string }[])[0]!.code).toBe('photo_too_large')
   })
 
   it('a private report’s photo is not served publicly', async () => {
-    const res = await upload(new Blob([JPEG], { type: 'image/jpeg' }), { service_code: 'harassment' })
-    const [{ service_request_id: id }] = (await res.json()) as { service_request_id: string }[]
+    const res = await upload(new Blob([new Uint8Array(JPEG)], { type: 'image/jpeg' }), { service_code: 'harassment' })
+    const id = ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id
     const [m] = await t.db.sql`select id from report_media where report_id = ${id}`
     expect((await t.request(`${base()}/media/${m!.id}`)).status).toBe(404)
     expect((await t.request(`/v1/report-media/${m!.id}`, { token: operator })).status).toBe(200)
