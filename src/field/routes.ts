@@ -94,7 +94,9 @@ export function fieldApp(s: Services) {
     async (c) => {
       const { who, network, sectors } = await fieldOf(s, c.get('principal'), null)
       const now = s.clock.now()
-      const duty = c.req.valid('json').on ? await startDuty(s.sql, who.tokenId!, network.id, now) : (await endDuty(s.sql, who.tokenId!), null)
+      let duty: { since: Date; until: Date } | null = null
+      if (c.req.valid('json').on) duty = await startDuty(s.sql, who.tokenId!, network.id, now)
+      else await endDuty(s.sql, who.tokenId!)
       return c.json(dutyView(duty, sectors, network.timezone), 200)
     },
   )
