@@ -7,6 +7,7 @@ import './halte-console/gtfs.ts'
 import './halte-console/moderation.ts'
 import './halte-console/places.ts'
 import './halte-console/renewals.ts'
+import './halte-console/sectors.ts'
 import './halte-console/tokens.ts'
 import { Beeper } from './halte-console/sound.ts'
 
@@ -14,7 +15,7 @@ import { Beeper } from './halte-console/sound.ts'
 // any tab list); every panel stays mounted while hidden so that live alerts keep
 // arriving, and beeping, while the operator moderates or uploads a timetable.
 
-const TABS = ['alerts', 'moderation', 'places', 'renewals', 'gtfs', 'tokens'] as const
+const TABS = ['alerts', 'moderation', 'places', 'renewals', 'gtfs', 'tokens', 'sectors'] as const
 type Tab = (typeof TABS)[number]
 
 const t = dictionary({
@@ -30,6 +31,7 @@ const t = dictionary({
   renewals: { fr: 'Formations', en: 'Training' },
   gtfs: { fr: 'Horaires GTFS', en: 'GTFS timetable' },
   tokens: { fr: 'Jetons', en: 'Tokens' },
+  sectors: { fr: 'Secteurs', en: 'Sectors' },
   network: { fr: 'Réseau', en: 'Network' },
   soundOn: { fr: 'Son : activé', en: 'Sound: on' },
   soundOff: { fr: 'Son : désactivé', en: 'Sound: off' },
@@ -159,6 +161,8 @@ export class HalteConsole extends SignedInElement {
         return html`<halte-console-gtfs api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-gtfs>`
       case 'tokens':
         return html`<halte-console-tokens api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-tokens>`
+      case 'sectors':
+        return html`<halte-console-sectors api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-sectors>`
     }
   }
 }
