@@ -4,6 +4,7 @@ import { SignedInElement } from './lib/base.ts'
 import { baseStyles } from './lib/styles.ts'
 import { PartnerAlerts } from './halte-partner/alerts.ts'
 import { renderApply } from './halte-partner/apply.ts'
+import { PartnerBroadcasts } from './halte-partner/broadcasts.ts'
 import { type DeviceState, enableDevice } from './halte-partner/device.ts'
 import { HoursPreview } from './halte-partner/hours.ts'
 import { type Closure, type PlaceProps, renderManage } from './halte-partner/manage.ts'
@@ -73,6 +74,7 @@ export class HaltePartner extends SignedInElement {
   readonly hours = new HoursPreview(this)
   readonly editHours = new HoursPreview(this)
   readonly alerts = new PartnerAlerts(this)
+  readonly broadcasts = new PartnerBroadcasts(this)
   timeZone: string | undefined
   private loadedFor = ''
 
@@ -135,8 +137,10 @@ export class HaltePartner extends SignedInElement {
     if (token) {
       void this.loadPlace()
       this.alerts.start(token)
+      this.broadcasts.start(token)
     } else {
       this.alerts.stop()
+      this.broadcasts.stop()
       this.place = null
     }
   }

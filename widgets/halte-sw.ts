@@ -40,6 +40,9 @@ interface Payload {
   alert_id?: string
   network?: string
   lang?: string
+  // A message of the city to its partners (type 'broadcast').
+  broadcast_id?: string
+  message?: string
 }
 
 sw.addEventListener('install', () => void sw.skipWaiting())
@@ -53,14 +56,30 @@ sw.addEventListener('push', (e: PushEventLike) => {
     p = { body: e.data?.text() }
   }
   const en = p.lang === 'en' || (!p.lang && typeof navigator !== 'undefined' && navigator.language?.startsWith('en'))
-  // halte's alert payloads carry no title: say plainly what it is and what to do.
-  const title = p.title ?? (en ? 'halte: someone near your venue needs help' : 'halte : une personne a besoin d’aide près de chez vous')
-  const body = p.body ?? (en ? 'Open the partner space to say you are on it.' : 'Ouvrez l’espace partenaire pour dire « Je m’en occupe ».')
+  // halte's alert payloads carry no title: say plainly what it is and what to do. A
+  // broadcast is the city's own words, shown as they are.
+  const broadcast = p.type === 'broadcast'
+  const title =
+    p.title ??
+    (broadcast
+      ? en
+        ? 'halte: message from the city'
+        : 'halte : message de la ville'
+      : en
+        ? 'halte: someone near your venue needs help'
+        : 'halte : une personne a besoin d’aide près de chez vous')
+  const body =
+    p.body ??
+    (broadcast
+      ? `${en ? 'Message from the city: ' : 'Message de la ville : '}${p.message ?? ''}`
+      : en
+        ? 'Open the partner space to say you are on it.'
+        : 'Ouvrez l’espace partenaire pour dire « Je m’en occupe ».')
   const url = new URL(p.url ?? `/partner${p.network ? `?network=${encodeURIComponent(p.network)}` : ''}`, sw.location.origin).href
   e.waitUntil(
     sw.registration.showNotification(title, {
       body,
-      tag: p.alert_id ?? 'halte',
+      tag: p.alert_id ?? p.broadcast_id ?? 'halte',
       requireInteraction: true,
       data: { url },
     }),

@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit'
 import type { HaltePartner } from '../halte-partner.ts'
 import { renderAlerts } from './alerts.ts'
+import { renderBroadcasts } from './broadcasts.ts'
 import { renderDevice } from './device.ts'
 import { hoursHelpAndPreview } from './hours.ts'
 import { FEATURES, featureText, type Key, kindText, t } from './text.ts'
@@ -47,7 +48,7 @@ export function renderManage(h: HaltePartner) {
       p
         ? html`<p class="meta">${kindText(lang, p.kind)} · ${p.address}</p>
             <p class=${`status ${p.status}`}><strong>${t(lang, 'status')}</strong> ${t(lang, `st_${p.status}` as Key)}</p>
-            ${renderAlerts(h, h.alerts)}
+            ${renderAlerts(h, h.alerts)} ${renderBroadcasts(h, h.broadcasts)}
             ${
               // A refused or departed place reads its state but changes nothing (halte refuses it).
               p.status === 'withdrawn' || p.status === 'rejected'
