@@ -3,11 +3,11 @@ import { SignedInElement } from './lib/base.ts'
 import { dictionary } from './lib/i18n.ts'
 import { baseStyles } from './lib/styles.ts'
 import './halte-console/alerts.ts'
-import './halte-console/broadcasts.ts'
 import './halte-console/gtfs.ts'
 import './halte-console/moderation.ts'
 import './halte-console/places.ts'
 import './halte-console/renewals.ts'
+import './halte-console/reports.ts'
 import './halte-console/sectors.ts'
 import './halte-console/tokens.ts'
 import { Beeper } from './halte-console/sound.ts'
@@ -16,7 +16,7 @@ import { Beeper } from './halte-console/sound.ts'
 // any tab list); every panel stays mounted while hidden so that live alerts keep
 // arriving, and beeping, while the operator moderates or uploads a timetable.
 
-const TABS = ['alerts', 'moderation', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors'] as const
+const TABS = ['alerts', 'moderation', 'reports', 'places', 'renewals', 'gtfs', 'tokens', 'sectors'] as const
 type Tab = (typeof TABS)[number]
 
 const t = dictionary({
@@ -27,8 +27,8 @@ const t = dictionary({
   },
   sections: { fr: 'Sections de la console', en: 'Console sections' },
   alerts: { fr: 'Alertes', en: 'Alerts' },
-  broadcasts: { fr: 'Diffusion', en: 'Broadcast' },
   moderation: { fr: 'Modération', en: 'Moderation' },
+  reports: { fr: 'Signalements', en: 'Reports' },
   places: { fr: 'Lieux', en: 'Places' },
   renewals: { fr: 'Formations', en: 'Training' },
   gtfs: { fr: 'Horaires GTFS', en: 'GTFS timetable' },
@@ -153,10 +153,10 @@ export class HalteConsole extends SignedInElement {
     switch (tab) {
       case 'alerts':
         return html`<halte-console-alerts api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on} focus-id=${this.alert}></halte-console-alerts>`
-      case 'broadcasts':
-        return html`<halte-console-broadcasts api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-broadcasts>`
       case 'moderation':
         return html`<halte-console-moderation api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-moderation>`
+      case 'reports':
+        return html`<halte-console-reports api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-reports>`
       case 'places':
         return html`<halte-console-places api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on} tiles=${this.tiles}></halte-console-places>`
       case 'renewals':
