@@ -3,6 +3,7 @@ import { SignedInElement } from './lib/base.ts'
 import { dictionary } from './lib/i18n.ts'
 import { baseStyles } from './lib/styles.ts'
 import './halte-console/alerts.ts'
+import './halte-console/broadcasts.ts'
 import './halte-console/gtfs.ts'
 import './halte-console/moderation.ts'
 import './halte-console/places.ts'
@@ -16,7 +17,7 @@ import { Beeper } from './halte-console/sound.ts'
 // any tab list); every panel stays mounted while hidden so that live alerts keep
 // arriving, and beeping, while the operator moderates or uploads a timetable.
 
-const TABS = ['alerts', 'moderation', 'reports', 'places', 'renewals', 'gtfs', 'tokens', 'sectors'] as const
+const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors'] as const
 type Tab = (typeof TABS)[number]
 
 const t = dictionary({
@@ -27,6 +28,7 @@ const t = dictionary({
   },
   sections: { fr: 'Sections de la console', en: 'Console sections' },
   alerts: { fr: 'Alertes', en: 'Alerts' },
+  broadcasts: { fr: 'Diffusion', en: 'Broadcast' },
   moderation: { fr: 'Modération', en: 'Moderation' },
   reports: { fr: 'Signalements', en: 'Reports' },
   places: { fr: 'Lieux', en: 'Places' },
@@ -153,6 +155,8 @@ export class HalteConsole extends SignedInElement {
     switch (tab) {
       case 'alerts':
         return html`<halte-console-alerts api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on} focus-id=${this.alert}></halte-console-alerts>`
+      case 'broadcasts':
+        return html`<halte-console-broadcasts api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-broadcasts>`
       case 'moderation':
         return html`<halte-console-moderation api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-moderation>`
       case 'reports':
