@@ -30,6 +30,9 @@ import { channelsOf, type DispatcherState, deliveryMetrics, deliveryStatus } fro
 import { pushApp } from './notify/routes.ts'
 import { partnerApp } from './places/partner.ts'
 import { placesApp } from './places/routes.ts'
+import { eventsApp } from './places/event-routes.ts'
+import { helpApp } from './help/routes.ts'
+import { walksApp } from './walks/routes.ts'
 import { searchApp } from './places/search-routes.ts'
 import { driverApp } from './transit/driver-routes.ts'
 import { dropoffsApp } from './transit/dropoff-routes.ts'
@@ -103,6 +106,9 @@ export function createApp(
   app.route('/', networksApp(s))
   app.route('/', tokensApp(s))
   app.route('/', placesApp(s))
+  app.route('/', eventsApp(s))
+  app.route('/', helpApp(s))
+  app.route('/', walksApp(s))
   app.route('/', searchApp(s))
   app.route('/', hoursApp(s))
   app.route('/', partnerApp(s))

@@ -1,5 +1,6 @@
 import { type Db, textArray } from '../db/types.ts'
 import { mercPoint, mercRadius, point } from '../geo/sql.ts'
+import { servedAsRefuge } from '../places/queries.ts'
 import type { AlertStatus } from './schemas.ts'
 
 export type { AlertStatus } from './schemas.ts'
@@ -197,7 +198,7 @@ export async function insertOpenRecipients(
       -- every push subscription and looked each place up (45 ms at 10,000 of them).
       select p.id, p.location, p.open_periods, (p.periods_from <= ${now} and ${now} < p.periods_to) as covered
       from places p
-      where p.status = 'active' and p.network_id = ${n.networkId}
+      where p.status = 'active' and p.network_id = ${n.networkId} and ${servedAsRefuge(sql, now)}
         and p.merc && st_expand(${mercPoint(sql, lat, lon)}, ${mercRadius(n.radiusM, lat)})
     ), reachable as materialized (
       -- Places with a push subscription first (an index probe each), so the costlier

@@ -6,6 +6,7 @@ import type { Network } from '../networks/schemas.ts'
 import { insertSubscription } from '../notify/subscriptions.ts'
 import { nearestPlaces } from '../places/nearest.ts'
 import { nearestFeature } from '../places/present.ts'
+import { helpFeature, helpFor } from '../help/find.ts'
 import type { Services } from '../services.ts'
 import { type AlertStatus, findAlert, findIdempotency, insertIdempotency } from './queries.ts'
 import type { createAlertSchema } from './schemas.ts'
@@ -24,6 +25,8 @@ export interface RaisedAlert {
   status: AlertStatus
   token: string
   nearest: ReturnType<typeof nearestFeature>[]
+  // The help desk to go to next: the nearest open, else the next to open.
+  help: ReturnType<typeof helpFeature> | null
   replayed: boolean
 }
 
@@ -112,7 +115,15 @@ export async function raiseWebAlert(
     created = committed ? { id, token } : (await replay())!
   }
   const alert = (await findAlert(s.sql, created.id))!
-  return { id: created.id, status: alert.status, token: created.token, nearest: await nearestNow(), replayed }
+  const help = await helpFor(s.sql, network, body.location.lat, body.location.lon, now)
+  return {
+    id: created.id,
+    status: alert.status,
+    token: created.token,
+    nearest: await nearestNow(),
+    help: help && helpFeature(help, network.timezone),
+    replayed,
+  }
 }
 
 function newAccessToken() {

@@ -77,12 +77,12 @@ export function alertsApp(s: Services) {
       )
       if (raised.replayed) c.header('Idempotent-Replayed', 'true')
       else await afterCommit(c.get('log'), 'alert raised', () => announceAlert(s, network.id, raised.id))
-      const { id, status, token, nearest } = raised
+      const { id, status, token, nearest, help } = raised
       const delivery = (await alertDeliveries(s.sql, [id], channelsOf(s.config))).get(id)!
       if (!raised.replayed && !createdDelivery(delivery).notified) {
         c.get('log').warn('alert raised but no message can reach anyone', { alert_id: id, network: network.slug, push: delivery.push, sms: delivery.sms })
       }
-      return c.json({ id, status, access_token: token, nearest, delivery: createdDelivery(delivery), emergency: EMERGENCY }, 201)
+      return c.json({ id, status, access_token: token, nearest, help, delivery: createdDelivery(delivery), emergency: EMERGENCY }, 201)
     },
   )
 

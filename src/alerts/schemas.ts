@@ -1,3 +1,4 @@
+import { helpFeatureSchema } from '../help/schemas.ts'
 import { z } from '@hono/zod-openapi'
 import { latSchema, lonSchema } from '../geo/schemas.ts'
 import { pushSubscriptionSchema } from '../notify/schemas.ts'
@@ -74,6 +75,7 @@ export const alertCreatedSchema = z
     status: z.enum(ALERT_STATUSES),
     access_token: z.string(),
     nearest: z.array(placeFeatureSchema),
+    help: helpFeatureSchema.nullable().openapi({ description: 'A help desk (victim support…): the nearest open now, else the next to open' }),
     delivery: alertCreatedDeliverySchema,
     emergency: emergencySchema,
   })

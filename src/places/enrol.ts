@@ -15,7 +15,16 @@ export async function enrolPlace(
   sql: Sql,
   network: Network,
   application: Application,
-  o: { status: 'pending' | 'active'; actor: 'public' | 'import'; reason: string | null; now: Date },
+  o: {
+    status: 'pending' | 'active'
+    actor: 'public' | 'import' | 'walk'
+    reason: string | null
+    now: Date
+    // A refuge proposed from a walk's finding: the venue has not accepted the charter yet.
+    proposedFromWalk?: string
+    // More writes that must commit with the place (or refuse it).
+    also?: (tx: Sql, placeId: string) => Promise<void>
+  },
 ): Promise<{ id: string; token: string; warnings: string[] }> {
   const { warnings } = parseHours(application.opening_hours, {
     countryCode: network.country_code,
@@ -34,13 +43,21 @@ export async function enrolPlace(
     const { id } = await insertPlace(
       tx,
       network.id,
-      { ...place, status: o.status, hours_warnings: warnings, hours_solar: isSolar(application.opening_hours) },
+      {
+        ...place,
+        status: o.status,
+        hours_warnings: warnings,
+        hours_solar: isSolar(application.opening_hours),
+        proposed_from_walk: o.proposedFromWalk ?? null,
+        charter_pending: o.proposedFromWalk !== undefined,
+      },
       o.now,
     )
     await tx`insert into place_status_history (place_id, from_status, to_status, actor_role, reason, at)
              values (${id}, null, ${o.status}, ${o.actor}, ${o.reason}, ${o.now})`
     const { token } = await insertToken(tx, { role: 'partner', label: application.name, networkId: network.id, placeId: id })
     if (o.status === 'active') await refreshPlacePeriods(tx, id, network, o.now)
+    await o.also?.(tx as unknown as Sql, id)
     return { id, token }
   })
   return { ...created, warnings }

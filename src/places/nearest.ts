@@ -5,6 +5,7 @@ import { instantFromWallClock } from '../hours/evaluate.ts'
 import { parseHours } from '../hours/parse.ts'
 import { type HoursNetwork, safeIntervals } from './periods.ts'
 import { mercPoint, mercRadiusSql, point } from '../geo/sql.ts'
+import { servedAsRefuge } from './queries.ts'
 
 // Nearest refuges, nearest first, with "open at T" decided in the index scan from the
 // materialised periods. A place whose window does not cover T (an instant far in the
@@ -26,7 +27,7 @@ export interface NearestPlace {
   next_open: Date | null
 }
 
-interface CandidateRow extends Omit<NearestPlace, 'id' | 'open_now' | 'open_until' | 'next_open'> {
+export interface CandidateRow extends Omit<NearestPlace, 'id' | 'open_now' | 'open_until' | 'next_open'> {
   covered: boolean
   open_now: boolean
   open_until: Date | null
@@ -34,6 +35,8 @@ interface CandidateRow extends Omit<NearestPlace, 'id' | 'open_now' | 'open_unti
   periods_to: Date
   opening_hours: string
   closures: { from: string; to: string }[] | null
+  valid_from: Date | null
+  valid_until: Date | null
 }
 
 // The network searched: by id when the caller holds it, by slug for a public search,
@@ -77,13 +80,13 @@ export async function nearestCandidates(sql: Db, ref: NetworkRef, q: NearestQuer
         p.open_periods @> ${q.at}::timestamptz as open_now,
         (select upper(r) from unnest(p.open_periods) r where r @> ${q.at}::timestamptz) as open_until,
         (select min(lower(r)) from unnest(p.open_periods) r where lower(r) > ${q.at}) as next_open,
-        p.periods_to, p.opening_hours,
+        p.periods_to, p.opening_hours, p.valid_from, p.valid_until,
         case when not ${covered} then
           (select json_agg(json_build_object('from', c.starts_at, 'to', c.ends_at)) from place_closures c
            where c.place_id = p.id and c.ends_at > ${q.at})
         end as closures
       from places p
-      where p.status = 'active' and p.network_id = n.id
+      where p.status = 'active' and p.network_id = n.id and ${servedAsRefuge(sql, q.at)}
         and p.merc && st_expand(${merc}, ${mercRadiusSql(sql, sql`n.radius`, q.lat)})
         and p.features @> ${textArray(q.features)}::text[]
         ${openFilter}
@@ -217,13 +220,13 @@ function base(row: CandidateRow & { place_id: string }) {
   return { id, name, kind, address, phone, features, lat, lon, distance_m }
 }
 
-function fromPeriods(row: CandidateRow & { place_id: string }): NearestPlace {
+export function fromPeriods(row: CandidateRow & { place_id: string }): NearestPlace {
   // A period reaching the end of the window means "open beyond what we know": say nothing.
   const openUntil = row.open_until && row.open_until < row.periods_to ? row.open_until : null
   return { ...base(row), open_now: row.open_now, open_until: row.open_now ? openUntil : null, next_open: row.open_now ? null : row.next_open }
 }
 
-function fromLibrary(row: CandidateRow & { place_id: string }, n: HoursNetwork, at: Date, cache: Map<string, opening_hours>): NearestPlace {
+export function fromLibrary(row: CandidateRow & { place_id: string }, n: HoursNetwork, at: Date, cache: Map<string, opening_hours>): NearestPlace {
   let oh = cache.get(row.opening_hours)
   if (!oh) {
     oh = parseHours(row.opening_hours, { countryCode: n.country_code, regionCode: n.region_code, lat: row.lat, lon: row.lon }).oh
@@ -231,7 +234,7 @@ function fromLibrary(row: CandidateRow & { place_id: string }, n: HoursNetwork, 
   }
   const to = new Date(at.getTime() + EXACT_HORIZON_DAYS * 86_400_000)
   const closures = (row.closures ?? []).map((c) => [new Date(c.from), new Date(c.to)] as [Date, Date])
-  const periods = subtract(safeIntervals(oh, n.timezone, at, to), closures)
+  const periods = within(subtract(safeIntervals(oh, n.timezone, at, to), closures), row.valid_from, row.valid_until)
   const first = periods[0]
   const openNow = first !== undefined && first[0].getTime() <= at.getTime()
   return {
@@ -240,6 +243,15 @@ function fromLibrary(row: CandidateRow & { place_id: string }, n: HoursNetwork, 
     open_until: openNow && first[1] < to ? first[1] : null,
     next_open: openNow ? null : (first?.[0] ?? null),
   }
+}
+
+// Event mode: intervals cut to a temporary place's validity.
+export function within(intervals: Array<[Date, Date]>, from: Date | null, until: Date | null): Array<[Date, Date]> {
+  const lo = from?.getTime() ?? -Infinity
+  const hi = until?.getTime() ?? Infinity
+  return intervals
+    .map(([a, b]) => [new Date(Math.max(a.getTime(), lo)), new Date(Math.min(b.getTime(), hi))] as [Date, Date])
+    .filter(([a, b]) => a < b)
 }
 
 // Intervals minus closures; both sorted or not, the result is sorted.

@@ -67,9 +67,11 @@ export async function refreshPlacePeriods(sql: Db, placeId: string, n: HoursNetw
 async function setPeriods(sql: Db, where: Fragment, ranges: string, from: Date, to: Date): Promise<number> {
   const result = await sql`
     update places p set
-      open_periods = ${ranges}::tstzmultirange - coalesce(
+      -- Event mode: a temporary place is open only within its validity.
+      open_periods = (${ranges}::tstzmultirange - coalesce(
         (select range_agg(tstzrange(c.starts_at, c.ends_at)) from place_closures c where c.place_id = p.id),
-        '{}'::tstzmultirange),
+        '{}'::tstzmultirange))
+        * tstzmultirange(tstzrange(coalesce(p.valid_from, '-infinity'), coalesce(p.valid_until, 'infinity'))),
       periods_from = ${from}, periods_to = ${to}
     where ${where}`
   return result.count

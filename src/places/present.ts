@@ -27,7 +27,11 @@ export function nearestFeature(p: NearestPlace, timeZone: string) {
 }
 
 export function publicFeature(p: PlaceRow) {
-  return feature(p, { opening_hours: p.opening_hours })
+  // Event mode and help desks say what makes them different; other places stay as they were.
+  const more: Record<string, unknown> = {}
+  if (p.valid_from || p.valid_until) Object.assign(more, { valid_from: p.valid_from, valid_until: p.valid_until })
+  if (p.kind === 'support_service') Object.assign(more, { helps_with: p.helps_with, schedule_note: p.schedule_note })
+  return feature(p, { opening_hours: p.opening_hours, ...more })
 }
 
 // What the place's own partner and the network's operators see.
@@ -43,6 +47,8 @@ export function privateFeature(p: PlaceRow, extra: Record<string, unknown> = {})
       training_date: p.training_date,
       trained_staff: p.trained_staff,
       hours_warnings: p.hours_warnings,
+      valid_from: p.valid_from,
+      valid_until: p.valid_until,
       created_at: p.created_at,
       updated_at: p.updated_at,
       ...extra,

@@ -24,33 +24,52 @@ export interface PlaceRow {
   contact_name: string | null
   training_date: string | null
   trained_staff: number | null
+  helps_with: string[]
+  schedule_note: string | null
+  valid_from: string | null
+  valid_until: string | null
   created_at: string
   updated_at: string
 }
+
+// A place a person may be sent to as a refuge at `at`: not a help desk, and inside its
+// validity when it is temporary (event mode). Every refuge search shares this.
+export const servedAsRefuge = (sql: Db, at: Date, p = sql`p`) => sql`
+  ${p}.kind <> 'support_service'
+  and (${p}.valid_from is null or ${p}.valid_from <= ${at}) and (${p}.valid_until is null or ${p}.valid_until > ${at})`
 
 const placeColumns = (sql: Db) => sql`
   p.id, p.network_id, p.status, p.name, p.kind, p.address,
   st_y(p.location::geometry) as lat, st_x(p.location::geometry) as lon,
   p.phone, p.email, p.features, p.opening_hours, p.hours_warnings, p.hours_solar, p.contact_name,
   p.training_date::text as training_date, p.trained_staff,
+  p.helps_with, p.schedule_note, to_json(p.valid_from)#>>'{}' as valid_from, to_json(p.valid_until)#>>'{}' as valid_until,
   to_json(p.created_at)#>>'{}' as created_at, to_json(p.updated_at)#>>'{}' as updated_at`
 
 
-export interface NewPlace extends Omit<Application, 'charter_accepted'> {
+export interface NewPlace extends Omit<Application, 'charter_accepted' | 'contact_name'> {
   status: PlaceStatus
   hours_warnings: string[]
   hours_solar: boolean
+  contact_name: string | null
+  helps_with?: string[]
+  schedule_note?: string | null
+  proposed_from_walk?: string | null
+  // Proposed by an operator (from a walk): the venue has not accepted the charter yet.
+  charter_pending?: boolean
 }
 
 export async function insertPlace(sql: Db, networkId: string, p: NewPlace, now: Date): Promise<{ id: string }> {
   const [row] = await sql<{ id: string }[]>`
     insert into places (network_id, status, name, kind, address, location, phone, email, features,
       opening_hours, hours_warnings, hours_solar, contact_name, charter_accepted_at, training_date,
-      trained_staff, created_at, updated_at)
+      trained_staff, created_at, updated_at, valid_from, valid_until, helps_with, schedule_note, proposed_from_walk)
     values (${networkId}, ${p.status}, ${p.name}, ${p.kind}, ${p.address},
       ${point(sql, p.location.lat, p.location.lon)}, ${p.phone ?? null}, ${p.email ?? null},
       ${textArray(p.features ?? [])}::text[], ${p.opening_hours}, ${textArray(p.hours_warnings)}::text[], ${p.hours_solar},
-      ${p.contact_name}, ${now}, ${p.training_date ?? null}, ${p.trained_staff ?? null}, ${now}, ${now})
+      ${p.contact_name}, ${p.charter_pending ? null : now}, ${p.training_date ?? null}, ${p.trained_staff ?? null}, ${now}, ${now},
+      ${p.valid_from ?? null}, ${p.valid_until ?? null}, ${textArray(p.helps_with ?? [])}::text[], ${p.schedule_note ?? null},
+      ${p.proposed_from_walk ?? null})
     returning id`
   return row!
 }
@@ -126,11 +145,13 @@ export async function deleteClosure(sql: Db, placeId: string, closureId: string)
   return rows.length === 1
 }
 
-export async function placesInBbox(sql: Db, networkId: string, bbox: [number, number, number, number], limit: number) {
+// Refuges on the map: help services are never shown as refuges, and a temporary place
+// (event mode) only within its validity.
+export async function placesInBbox(sql: Db, networkId: string, bbox: [number, number, number, number], limit: number, now: Date) {
   const [minLon, minLat, maxLon, maxLat] = bbox
   return sql<PlaceRow[]>`
     select ${placeColumns(sql)} from places p
-    where p.network_id = ${networkId} and p.status = 'active'
+    where p.network_id = ${networkId} and p.status = 'active' and ${servedAsRefuge(sql, now)}
       and p.merc && st_transform(st_makeenvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, 4326), 3857)
     order by p.id limit ${limit}`
 }

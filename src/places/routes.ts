@@ -140,7 +140,7 @@ export function placesApp(s: Services) {
     }),
     async (c) => {
       const network = await loadNetwork(s.sql, c.req.valid('param').slug)
-      const rows = await placesInBbox(s.sql, network.id, c.req.valid('query').bbox as [number, number, number, number], 5000)
+      const rows = await placesInBbox(s.sql, network.id, c.req.valid('query').bbox as [number, number, number, number], 5000, s.clock.now())
       return c.json({ type: 'FeatureCollection' as const, features: rows.map(publicFeature) }, 200)
     },
   )

@@ -27,7 +27,51 @@ export const KINDS = [
   'public_service',
   'association',
   'other',
+  // Event mode: a festival's temporary welcome point, served only within its validity.
+  'welcome_point',
+  // A help desk (victim support, rights, conciliation): never served as a refuge; added
+  // by operators through /help-services, so applications and partners cannot choose it.
+  'support_service',
 ] as const
+
+export const HELP_KIND = 'support_service'
+const notHelpKind = (k: string | undefined) => k !== HELP_KIND
+const helpKindMessage = {
+  message: 'support_service: help services are added by operators (/help-services) / les services d’aide sont ajoutés par les opérateurs',
+  path: ['kind'],
+}
+
+// What a help service helps with: a fixed list, so a search by need finds every desk.
+export const HELPS_WITH = [
+  'victims',
+  'domestic_violence',
+  'sexual_violence',
+  'discrimination',
+  'legal_advice',
+  'mediation',
+  'lgbti',
+  'rights',
+  'youth',
+  'elderly',
+] as const
+
+// Event mode: both instants or neither; the end after the start.
+const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-07-14T20:00:00+02:00' })
+export const validityFields = {
+  valid_from: instant.nullable().optional(),
+  valid_until: instant.nullable().optional(),
+}
+type Validity = { valid_from?: string | null; valid_until?: string | null }
+export const validityOk = (v: Validity) =>
+  v.valid_from === undefined && v.valid_until === undefined
+    ? true
+    : !v.valid_from || !v.valid_until
+      ? !v.valid_from && !v.valid_until
+      : new Date(v.valid_until) > new Date(v.valid_from)
+export const validityMessage = {
+  message: 'valid_from and valid_until: both (the end after the start) or neither / les deux (la fin après le début) ou aucun',
+  path: ['valid_until'],
+}
 
 // Length is judged by parseHours, so an over-long value gets invalid_opening_hours too.
 const openingHours = z.string().trim().min(1).max(10_000).openapi({ example: 'Mo-Sa 09:00-19:00; Fr-Sa 18:00-02:00; PH off' })
@@ -61,8 +105,11 @@ export const applicationSchema = z
     charter_accepted: z.literal(true, { message: 'the charter must be accepted (true) / la charte doit être acceptée (true)' }),
     training_date: trainingDate.optional(),
     trained_staff: z.number().int().min(0).max(1000).optional(),
+    ...validityFields,
   })
   .strict()
+  .refine((a) => notHelpKind(a.kind), helpKindMessage)
+  .refine(validityOk, validityMessage)
   .openapi('PlaceApplication')
 
 export const partnerPatchSchema = z
@@ -80,6 +127,7 @@ export const partnerPatchSchema = z
     trained_staff: z.number().int().min(0).max(1000).nullable().optional(),
   })
   .strict()
+  .refine((a) => notHelpKind(a.kind), helpKindMessage)
   .openapi('PlacePatch')
 
 export const closureSchema = z

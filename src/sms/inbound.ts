@@ -3,6 +3,7 @@ import { hashSecrets, phoneHashes, sha256Hex } from '../alerts/secrets.ts'
 import { createAlert, locateAlert } from '../alerts/service.ts'
 import { HalteError } from '../errors.ts'
 import { findNetworkById } from '../networks/queries.ts'
+import { helpFor } from '../help/find.ts'
 import { nearestPlaces } from '../places/nearest.ts'
 import type { Services } from '../services.ts'
 import { type Located, locateByName, parseLocation } from './locate.ts'
@@ -97,6 +98,7 @@ export async function handleInboundSms(
           await nearestPlaces(tx, network, { lat: located.lat, lon: located.lon, at: now, limit: 3, openOnly: true, features: [], radiusM: network.search_radius_m }),
           network.timezone,
           located,
+          await helpFor(tx, network, located.lat, located.lon, now),
         )
       : askLocationReply(lang)
     await setInboundReply(tx, sid, reply, alertId)

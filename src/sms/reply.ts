@@ -60,18 +60,52 @@ function understoodLine(lang: Lang, near: Understood | undefined): string {
   return ` Vous êtes près ${near.via === 'stop' ? `de l'arrêt ${name}` : `de "${name}"`} ? Sinon, dites où vous êtes.`
 }
 
-export function refugesReply(lang: Lang, places: NearestPlace[], tz: string, near?: Understood): string {
+// The help desk to go to next, one line: open now until when, or when it opens.
+export interface HelpLine {
+  name: string
+  phone: string | null
+  open_now: boolean
+  open_until: Date | null
+  next_open: Date | null
+}
+
+const weekday = (d: Date, tz: string, lang: Lang) => new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'long', timeZone: tz }).format(d)
+
+export function helpLine(h: HelpLine | null | undefined, lang: Lang, tz: string): string {
+  if (!h || (!h.open_now && !h.next_open)) return ''
+  const when = h.open_now
+    ? h.open_until
+      ? lang === 'fr'
+        ? `ouvert jusqu'à ${hhmm(h.open_until, tz)}`
+        : `open until ${hhmm(h.open_until, tz)}`
+      : lang === 'fr'
+        ? 'ouvert'
+        : 'open'
+    : lang === 'fr'
+      ? `ouvre ${weekday(h.next_open!, tz, lang)} ${hhmm(h.next_open!, tz)}`
+      : `opens ${weekday(h.next_open!, tz, lang)} ${hhmm(h.next_open!, tz)}`
+  const name = h.name.length > 40 ? `${h.name.slice(0, 37)}...` : h.name
+  return ` ${lang === 'fr' ? 'Aide aux victimes :' : 'Victim support:'} ${name}, ${when}${h.phone ? `, ${h.phone}` : ''}.`
+}
+
+export function refugesReply(lang: Lang, places: NearestPlace[], tz: string, near?: Understood, help?: HelpLine | null): string {
   const head = `${EMERGENCY[lang]}${understoodLine(lang, near)}`
   const tail = lang === 'fr' ? ' Alerte transmise.' : ' Alert sent.'
+  // Refuges first, then their addresses; the help desk only where it still fits.
+  const helpText = helpLine(help, lang, tz)
   if (!places.length) {
-    return toGsm(`${head} ${lang === 'fr' ? 'Aucun refuge ouvert à proximité.' : 'No open refuge nearby.'}${tail}`)
+    const none = `${head} ${lang === 'fr' ? 'Aucun refuge ouvert à proximité.' : 'No open refuge nearby.'}${tail}`
+    const withHelp = toGsm(`${none}${helpText}`)
+    return withHelp.length <= TWO_SEGMENTS ? withHelp : toGsm(none)
   }
   const intro = lang === 'fr' ? ' Refuges ouverts : ' : ' Open refuges: '
   // Three refuges matter more than their addresses: drop addresses first, then refuges.
   for (let n = places.length; n >= 1; n--) {
     for (const withAddress of [true, false]) {
-      const text = toGsm(`${head}${intro}${places.slice(0, n).map((p, i) => placeLine(p, i, lang, tz, withAddress)).join(' ')}.${tail}`)
-      if (text.length <= TWO_SEGMENTS) return text
+      for (const extra of helpText ? [helpText, ''] : ['']) {
+        const text = toGsm(`${head}${intro}${places.slice(0, n).map((p, i) => placeLine(p, i, lang, tz, withAddress)).join(' ')}.${tail}${extra}`)
+        if (text.length <= TWO_SEGMENTS) return text
+      }
     }
   }
   return toGsm(`${head}${intro}${placeLine(places[0]!, 0, lang, tz, false)}`).slice(0, TWO_SEGMENTS)
