@@ -93,7 +93,7 @@ export async function insertReport(tx: Db, r: NewReport, now: Date): Promise<str
     returning id`
   const id = row!.id
   if (r.photo) {
-    await tx`insert into report_media (report_id, content_type, bytes, created_at) values (${id}, ${r.photo.type}, ${Buffer.from(r.photo.bytes)}, ${now})`
+    await tx`insert into report_media (report_id, content_type, bytes, created_at) values (${id}, ${r.photo.type}, ${r.photo.bytes}, ${now})`
   }
   await tx`insert into report_events (report_id, network_id, kind, to_status, actor_role, at) values (${id}, ${r.networkId}, 'created', 'open', 'public', ${now})`
   return id

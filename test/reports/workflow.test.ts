@@ -140,6 +140,18 @@ describe('queue and status workflow', () => {
   })
 })
 
+describe('public intake limits', () => {
+  it('one address filing more than 100 reports in an hour gets 429 with Retry-After; another address is still heard', async () => {
+    const post = (peer: string) => t.request(`/open311/v2/${slug}/requests.json`, { method: 'POST', peer, json: { service_code: 'noise', ...spot } })
+    for (let i = 0; i < 100; i++) expect((await post('203.0.113.7')).status).toBe(201)
+    const refused = await post('203.0.113.7')
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(((await refused.json()) as { code: string }[])[0]!.code).toBe('rate_limited')
+    expect((await post('198.51.100.4')).status).toBe(201)
+  })
+})
+
 describe('retention', () => {
   it('the hourly job erases the reporter’s contact after retention_days; the report, its point and history stay', async () => {
     now = new Date('2026-12-05T10:00:00+01:00')
