@@ -4,6 +4,7 @@ import { dictionary } from './lib/i18n.ts'
 import { baseStyles } from './lib/styles.ts'
 import './halte-console/alerts.ts'
 import './halte-console/broadcasts.ts'
+import './halte-console/field.ts'
 import './halte-console/gtfs.ts'
 import './halte-console/moderation.ts'
 import './halte-console/places.ts'
@@ -128,6 +129,7 @@ export class HalteConsole extends SignedInElement {
     const lang = this.lang2
     const token = this.currentToken
     if (!token) return this.signInForm(t(lang, 'signIn'), t(lang, 'signInHint'))
+    if (/^halte_(mediator|police)_/.test(token)) return this.fieldScreen(token)
     return html`<header>
         <p><strong>${t(lang, 'network')} : ${this.network}</strong></p>
         <p class="row">
@@ -147,6 +149,23 @@ export class HalteConsole extends SignedInElement {
         (tab) => html`<div role="tabpanel" id=${`panel-${tab}`} aria-labelledby=${`tab-${tab}`} tabindex="0" ?hidden=${this.tab !== tab}
           @halte-new-alert=${() => this.sound && this.beeper.beep()}>${this.panel(tab, token)}</div>`,
       )}`
+  }
+
+  // A mediator's or municipal police officer's token: duty, contacts, and the alerts of
+  // its sectors; none of the operators' tabs, which would only answer 403.
+  private fieldScreen(token: string) {
+    const lang = this.lang2
+    return html`<header>
+        <p><strong>${t(lang, 'network')} : ${this.network}</strong></p>
+        <p class="row">
+          <button type="button" class="secondary" @click=${() => this.toggleSound()}>${t(lang, this.sound ? 'soundOn' : 'soundOff')}</button>
+          ${this.signOutButton()}
+        </p>
+      </header>
+      <halte-console-field api=${this.api} network=${this.network} lang=${lang} .token=${token} active></halte-console-field>
+      <div @halte-new-alert=${() => this.sound && this.beeper.beep()}>
+        <halte-console-alerts api=${this.api} network=${this.network} lang=${lang} .token=${token} active field></halte-console-alerts>
+      </div>`
   }
 
   private panel(tab: Tab, token: string) {

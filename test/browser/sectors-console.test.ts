@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collection, feature, SECTOR_A, SECTOR_B } from '../field/fixtures.ts'
+import { collection, feature, IN_A, IN_B, SECTOR_A, SECTOR_B } from '../field/fixtures.ts'
 import { createNetwork, createToken } from '../helpers/app.ts'
-import { axeViolations, hasChromium, launch, type ServedHalte, screenshots, serveHalte } from './harness.ts'
+import { axeViolations, hasChromium, launch, phone, type ServedHalte, screenshots, serveHalte } from './harness.ts'
 
 // The console's "Secteurs" tab: the city's GeoJSON file replaces the sectors; a file
 // refused says why and changes nothing; each sector shows who is on duty in it.
@@ -62,6 +62,44 @@ describe.skipIf(!hasChromium)('<halte-console> Secteurs', () => {
     expect(await rows()).toEqual(['Centre\t0', 'Port\t1'])
     expect(await axeViolations(page)).toEqual([])
     await screenshots(page, 'console-sectors')
+    await ctx.close()
+  })
+
+  it('a mediator signs in on a phone: goes on duty, counts a person met in two taps, sees the alerts of its sector only', async () => {
+    const mediator = await createToken(halte, slug, { role: 'mediator', label: 'Médiatrice centre', sectors: ['Centre'] }, operator)
+    const ctx = await phone(browser)
+    const page = await ctx.newPage()
+    await page.goto(`${halte.url}/console?network=${slug}`)
+    const consoleEl = page.locator('halte-console')
+    await consoleEl.getByLabel('Jeton d’accès').fill(mediator)
+    await consoleEl.getByRole('button', { name: 'Se connecter' }).click()
+    const field = consoleEl.locator('halte-console-field')
+    await field.getByText('Secteurs : Centre').waitFor()
+    // No operator tab: they would only answer 403.
+    expect(await consoleEl.getByRole('tab').count()).toBe(0)
+    await field.getByRole('button', { name: 'Prendre mon service' }).click()
+    await field.getByRole('button', { name: 'Terminer mon service' }).waitFor()
+    expect(await field.getByRole('status').first().innerText()).toMatch(/En service jusqu’à \d\d:\d\d/)
+
+    await field.getByRole('button', { name: 'Personne rencontrée' }).click()
+    await field.getByRole('button', { name: 'Orientation' }).click()
+    await field.getByText(/Contact compté : Orientation, Centre/).waitFor()
+    const [row] = await halte.db.sql<{ kind: string; sector_name: string }[]>`
+      select kind, sector_name from field_contacts c join networks n on n.id = c.network_id where n.slug = ${slug}`
+    expect(row).toEqual({ kind: 'orientation', sector_name: 'Centre' })
+
+    const alerts = consoleEl.locator('halte-console-alerts')
+    await alerts.getByText('Direct : connecté').waitFor()
+    const raise = (location: { lat: number; lon: number }, message: string) =>
+      halte.request(`/v1/networks/${slug}/alerts`, { method: 'POST', json: { location, message } })
+    expect((await raise(IN_B, 'au port')).status).toBe(201)
+    expect((await raise(IN_A, 'au centre')).status).toBe(201)
+    await alerts.getByText('Message : « au centre »').waitFor()
+    expect(await alerts.getByText('au port').count()).toBe(0)
+    await alerts.getByRole('button', { name: 'Prendre en charge' }).click()
+    await alerts.getByText('Prise en charge', { exact: true }).waitFor()
+    expect(await axeViolations(page)).toEqual([])
+    await screenshots(page, 'console-field')
     await ctx.close()
   })
 })

@@ -55,12 +55,15 @@ export class ConsoleAlerts extends ConsoleSection {
   static override properties = {
     ...ConsoleSection.properties,
     focusId: { type: String, attribute: 'focus-id' },
+    // A mediator's or police officer's phone: the alerts of its sectors, from its own stream.
+    field: { type: Boolean },
     alerts: { state: true },
     filter: { state: true },
     live: { state: true },
     busy: { state: true },
   }
   declare focusId: string
+  declare field: boolean
   declare alerts: Map<string, Alert>
   declare filter: 'active' | 'closed'
   declare live: string
@@ -72,6 +75,7 @@ export class ConsoleAlerts extends ConsoleSection {
   constructor() {
     super()
     this.focusId = ''
+    this.field = false
     this.alerts = new Map()
     this.filter = 'active'
     this.live = 'connecting'
@@ -86,6 +90,11 @@ export class ConsoleAlerts extends ConsoleSection {
 
   protected override async load() {
     this.problem = ''
+    // The field stream replays the shift's alerts: it is the list.
+    if (this.field) {
+      if (!this.stream) this.listen()
+      return
+    }
     try {
       const status = (this.filter === 'active' ? ACTIVE : CLOSED).join(',')
       const { alerts } = await this.op<{ alerts: Alert[] }>(`${this.net}/alerts?status=${status}`)
@@ -119,7 +128,7 @@ export class ConsoleAlerts extends ConsoleSection {
   private listen() {
     this.stream = openStream({
       base: this.base,
-      path: `${this.net}/alerts/stream`,
+      path: this.field ? '/v1/field/alerts/stream' : `${this.net}/alerts/stream`,
       lang: this.lang2,
       token: this.token,
       onState: (s) => (this.live = s),
@@ -163,7 +172,7 @@ export class ConsoleAlerts extends ConsoleSection {
 
   private setFilter(e: Event) {
     this.filter = (e.currentTarget as HTMLSelectElement).value as 'active' | 'closed'
-    void this.load()
+    if (!this.field) void this.load()
   }
 
   override render() {
