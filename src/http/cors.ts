@@ -9,7 +9,8 @@ const ALLOW_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS'
 const EXPOSE_HEADERS = 'Retry-After, Location, Idempotent-Replayed, X-Request-Id, Content-Language'
 
 export function crossOriginPath(path: string): boolean {
-  return path.startsWith('/v1/') || path.startsWith('/widgets/') || path === '/openapi.json'
+  // /open311/: a city's own pages read the reports map and file reports from the browser.
+  return path.startsWith('/v1/') || path.startsWith('/open311/') || path.startsWith('/widgets/') || path === '/openapi.json'
 }
 
 // The answer to a browser's preflight, before any authentication or body check: it

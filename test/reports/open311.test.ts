@@ -76,6 +76,16 @@ describe('services', () => {
     expect(doc.errors.error[0].description).toMatch(/nowhere/)
   })
 
+  it('a city’s own page may read and post cross-origin (no cookies, like /v1)', async () => {
+    const pre = await t.request(`${base()}/requests.json`, { method: 'OPTIONS', headers: { origin: 'https://ville.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } })
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*')
+    const res = await t.request(`${base()}/services.json`, { headers: { origin: 'https://ville.example' } })
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    const refused = await t.request(`${base()}/services.json?jurisdiction_id=x`, { headers: { origin: 'https://ville.example' } })
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
   it('a jurisdiction_id other than the slug is refused; the slug itself is accepted', async () => {
     const wrong = await t.request(`${base()}/services.json?jurisdiction_id=${other}`)
     expect(wrong.status).toBe(404)
