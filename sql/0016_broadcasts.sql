@@ -36,6 +36,7 @@ create table broadcast_recipients (
   unique (broadcast_id, token_id)
 );
 create index broadcast_recipients_place_idx on broadcast_recipients (place_id);
+create index broadcast_recipients_token_idx on broadcast_recipients (token_id) where token_id is not null;
 
 -- Which outbox rows carry a recipient's copy: their states are the delivery report.
 create table broadcast_messages (

@@ -192,20 +192,24 @@ export async function recipientsOf(sql: Db, broadcastId: string) {
     order by name, r.id`
 }
 
-// What a place was sent since a date, newest first.
-export async function broadcastsSentTo(sql: Db, placeId: string, since: Date, limit: number) {
+// A recipient as its own token sees itself: a partner's place, or a field token.
+export type Holder = { placeId: string } | { tokenId: string }
+const holds = (sql: Db, h: Holder) => ('placeId' in h ? sql`r.place_id = ${h.placeId}` : sql`r.token_id = ${h.tokenId}`)
+
+// What a place (or field token) was sent since a date, newest first.
+export async function broadcastsSentTo(sql: Db, to: Holder, since: Date, limit: number) {
   return sql<{ id: string; message: string; sector_name: string | null; created_at: Date; acknowledged_at: Date | null }[]>`
     select b.id, b.message, b.sector_name, b.created_at, r.acknowledged_at
     from broadcast_recipients r join broadcasts b on b.id = r.broadcast_id
-    where r.place_id = ${placeId} and b.created_at >= ${since}
+    where ${holds(sql, to)} and b.created_at >= ${since}
     order by b.created_at desc, b.id limit ${limit}`
 }
 
-// The first acknowledgement stands; returns it, or null when the place was not a recipient.
-export async function acknowledge(sql: Db, broadcastId: string, placeId: string, now: Date) {
+// The first acknowledgement stands; returns it, or null when this was not a recipient.
+export async function acknowledge(sql: Db, broadcastId: string, by: Holder, now: Date) {
   const [row] = await sql<{ acknowledged_at: Date }[]>`
-    update broadcast_recipients set acknowledged_at = coalesce(acknowledged_at, ${now})
-    where broadcast_id = ${broadcastId} and place_id = ${placeId}
-    returning acknowledged_at`
+    update broadcast_recipients r set acknowledged_at = coalesce(r.acknowledged_at, ${now})
+    where r.broadcast_id = ${broadcastId} and ${holds(sql, by)}
+    returning r.acknowledged_at`
   return row?.acknowledged_at ?? null
 }

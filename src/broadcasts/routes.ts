@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { operatorOf } from '../auth/guards.ts'
+import { fieldOf, operatorOf } from '../auth/guards.ts'
 import { type Principal, requireNetwork, requirePrincipal } from '../auth/principal.ts'
 import { HalteError, notFound } from '../errors.ts'
 import { isoInZone } from '../hours/format.ts'
@@ -9,7 +9,7 @@ import { findNetworkById } from '../networks/queries.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import { afterCommit } from '../realtime/after-commit.ts'
 import type { Services } from '../services.ts'
-import { acknowledge, type BroadcastRow, broadcastsSentTo, findBroadcast, findSector, listBroadcasts, recipientsOf, type Target } from './queries.ts'
+import { acknowledge, type BroadcastRow, broadcastsSentTo, findBroadcast, findSector, type Holder, listBroadcasts, recipientsOf, type Target } from './queries.ts'
 import { broadcastCreatedSchema, broadcastDetailSchema, broadcastSchema, createBroadcastSchema, partnerBroadcastSchema } from './schemas.ts'
 import { sendBroadcast } from './send.ts'
 
@@ -21,6 +21,8 @@ const slugParams = z.object({ slug: slugSchema })
 const idParams = z.object({ id: z.uuid() })
 // What a partner is still asked about: the last week's messages.
 const PARTNER_WINDOW_MS = 7 * 86_400_000
+const receivedSchema = z.object({ broadcasts: z.array(partnerBroadcastSchema) }).openapi('PartnerBroadcasts')
+const acknowledgedSchema = z.object({ id: z.uuid(), acknowledged_at: z.string() }).openapi('BroadcastAcknowledged')
 
 const view = (b: BroadcastRow, tz: string) => ({
   id: b.id,
@@ -116,57 +118,70 @@ export function broadcastsApp(s: Services) {
     },
   )
 
+  // A partner sees and acknowledges what its place was sent; a mediator or municipal
+  // police officer what their own token was sent.
   const partnerOf = async (p: Principal | undefined) => {
     const who = requirePrincipal(p, ['partner'])
     const network = who.networkId && who.placeId ? await findNetworkById(s.sql, who.networkId) : null
     if (!network) throw new HalteError(403, 'forbidden', { fr: 'Ce jeton n’est lié à aucun lieu.', en: 'This token is bound to no place.' })
-    return { placeId: who.placeId!, network }
+    return { holder: { placeId: who.placeId! } as Holder, network }
   }
+  const fieldHolder = async (p: Principal | undefined) => {
+    const { who, network } = await fieldOf(s, p, null)
+    if (!who.tokenId) throw new HalteError(403, 'forbidden', { fr: 'Jeton de terrain requis.', en: 'A field token is required.' })
+    return { holder: { tokenId: who.tokenId } as Holder, network }
+  }
+  const audiences = [
+    { prefix: '/v1/partner', tag: 'partner', who: 'my place', role: 'partner', resolve: partnerOf },
+    { prefix: '/v1/field', tag: 'field', who: 'I', role: 'mediator, police', resolve: fieldHolder },
+  ] as const
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/partner/broadcasts',
-      tags: ['partner'],
-      summary: 'Messages of the city my place received in the last 7 days, newest first (partner)',
-      security: bearer,
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }) },
-      responses: { 200: json(z.object({ broadcasts: z.array(partnerBroadcastSchema) }).openapi('PartnerBroadcasts'), 'Messages'), ...pick(400, 401, 403) },
-    }),
-    async (c) => {
-      const { placeId, network } = await partnerOf(c.get('principal'))
-      const since = new Date(s.clock.now().getTime() - PARTNER_WINDOW_MS)
-      const rows = await broadcastsSentTo(s.sql, placeId, since, c.req.valid('query').limit)
-      const tz = network.timezone
-      const broadcasts = rows.map((b) => ({
-        id: b.id,
-        message: b.message,
-        sector: b.sector_name,
-        created_at: isoInZone(new Date(b.created_at), tz),
-        acknowledged_at: b.acknowledged_at ? isoInZone(new Date(b.acknowledged_at), tz) : null,
-      }))
-      return c.json({ broadcasts }, 200, { 'Cache-Control': 'no-store' })
-    },
-  )
+  for (const a of audiences) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `${a.prefix}/broadcasts`,
+        tags: [a.tag],
+        summary: `Messages of the city ${a.who} received in the last 7 days, newest first (${a.role})`,
+        security: bearer,
+        request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+        responses: { 200: json(receivedSchema, 'Messages'), ...pick(400, 401, 403) },
+      }),
+      async (c) => {
+        const { holder, network } = await a.resolve(c.get('principal'))
+        const since = new Date(s.clock.now().getTime() - PARTNER_WINDOW_MS)
+        const rows = await broadcastsSentTo(s.sql, holder, since, c.req.valid('query').limit)
+        const tz = network.timezone
+        const broadcasts = rows.map((b) => ({
+          id: b.id,
+          message: b.message,
+          sector: b.sector_name,
+          created_at: isoInZone(new Date(b.created_at), tz),
+          acknowledged_at: b.acknowledged_at ? isoInZone(new Date(b.acknowledged_at), tz) : null,
+        }))
+        return c.json({ broadcasts }, 200, { 'Cache-Control': 'no-store' })
+      },
+    )
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/partner/broadcasts/{id}/acknowledge',
-      tags: ['partner'],
-      summary: 'Acknowledge a message of the city (partner); the first acknowledgement stands',
-      security: bearer,
-      request: { params: idParams },
-      responses: { 200: json(z.object({ id: z.uuid(), acknowledged_at: z.string() }).openapi('BroadcastAcknowledged'), 'Recorded'), ...pick(400, 401, 403, 404) },
-    }),
-    async (c) => {
-      const { placeId, network } = await partnerOf(c.get('principal'))
-      const id = c.req.valid('param').id
-      const at = await acknowledge(s.sql, id, placeId, s.clock.now())
-      if (!at) throw notFound({ fr: 'Votre lieu n’a pas reçu ce message.', en: 'Your place did not receive this message.' })
-      return c.json({ id, acknowledged_at: isoInZone(new Date(at), network.timezone) }, 200)
-    },
-  )
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `${a.prefix}/broadcasts/{id}/acknowledge`,
+        tags: [a.tag],
+        summary: `Acknowledge a message of the city (${a.role}); the first acknowledgement stands`,
+        security: bearer,
+        request: { params: idParams },
+        responses: { 200: json(acknowledgedSchema, 'Recorded'), ...pick(400, 401, 403, 404) },
+      }),
+      async (c) => {
+        const { holder, network } = await a.resolve(c.get('principal'))
+        const id = c.req.valid('param').id
+        const at = await acknowledge(s.sql, id, holder, s.clock.now())
+        if (!at) throw notFound({ fr: 'Vous n’avez pas reçu ce message.', en: 'You did not receive this message.' })
+        return c.json({ id, acknowledged_at: isoInZone(new Date(at), network.timezone) }, 200)
+      },
+    )
+  }
 
   return app
 }

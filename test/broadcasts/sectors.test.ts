@@ -8,8 +8,8 @@ import { type PushPeer, startPushPeer } from '../helpers/push-peer.ts'
 import { activePlace } from '../alerts/fixtures.ts'
 
 // A broadcast to a sector: its partners and its field people on duty hear it, through
-// the real web-push library to a local push service; the next sector's do not. Sectors,
-// field tokens and duty are written as rows here: their own routes are tested with them.
+// the real web-push library to a local push service; the next sector's do not. Sectors
+// are written as rows here (their import is tested with it); field people use their routes.
 const vapid = webpush.generateVAPIDKeys()
 const now = new Date('2026-12-05T22:00:00+01:00')
 const clock = { now: () => now }
@@ -42,19 +42,14 @@ async function subscribedPlace(at: { lat: number; lon: number }) {
   return { ...place, sub }
 }
 
-// A mediator or police token, its sectors, on duty or not, with a device subscribed.
-async function fieldPerson(label: string, sectors: string[], onDuty: boolean) {
-  const [tok] = await t.db.sql<{ id: string }[]>`
-    insert into tokens (token_hash, role, network_id, label) values (${crypto.randomUUID()}, 'mediator', ${networkId}, ${label}) returning id`
-  for (const name of sectors) {
-    await t.db.sql`insert into token_sectors (token_id, sector_id) select ${tok!.id}, id from sectors where network_id = ${networkId} and name = ${name}`
-  }
-  if (onDuty) await t.db.sql`insert into field_duty (token_id, network_id, since, until) values (${tok!.id}, ${networkId}, ${now}, ${new Date(now.getTime() + 12 * 3600_000)})`
+// A mediator or municipal police token, its sectors, on duty or not, a device subscribed:
+// all through the field routes.
+async function fieldPerson(label: string, sectors: string[], onDuty: boolean, role: 'mediator' | 'police' = 'mediator') {
+  const token = await createToken(t, 'larochelle', { role, label, ...(sectors.length ? { sectors } : {}) }, operator)
+  if (onDuty) expect((await t.request('/v1/field/duty', { method: 'POST', token, json: { on: true } })).status).toBe(200)
   const sub = await peer.subscribe(vapid.publicKey)
-  await t.db.sql`
-    insert into push_subscriptions (network_id, owner, token_id, endpoint, p256dh, auth, created_at)
-    values (${networkId}, 'field', ${tok!.id}, ${sub.endpoint}, ${sub.keys.p256dh}, ${sub.keys.auth}, ${now})`
-  return { id: tok!.id, sub }
+  expect((await t.request('/v1/networks/larochelle/push-subscriptions', { method: 'POST', token, json: sub })).status).toBe(201)
+  return { token, sub }
 }
 
 beforeAll(async () => {
@@ -79,7 +74,7 @@ describe('a broadcast to a sector', () => {
     const inWest = [await subscribedPlace(west), await subscribedPlace({ lat: 46.16, lon: -1.165 })]
     const inEast = await subscribedPlace(east)
     const westMediator = await fieldPerson('Médiateur Ouest', ['Centre-Ouest'], true)
-    const everywhere = await fieldPerson('Police municipale', [], true)
+    const everywhere = await fieldPerson('Police municipale', [], true, 'police')
     const eastMediator = await fieldPerson('Médiatrice Est', ['Centre-Est'], true)
     const offDuty = await fieldPerson('Médiateur de repos', ['Centre-Ouest'], false)
 
@@ -107,6 +102,20 @@ describe('a broadcast to a sector', () => {
     expect(detail.recipients.every((r) => r.push === 'sent')).toBe(true)
     const listed = (await (await t.request('/v1/partner/broadcasts', { token: inWest[0]!.token })).json()) as { broadcasts: { sector: string }[] }
     expect(listed.broadcasts[0]!.sector).toBe('Centre-Ouest')
+
+    // The mediator of the sector reads and acknowledges it; the next sector's cannot.
+    const mine = (await (await t.request('/v1/field/broadcasts', { token: westMediator.token })).json()) as { broadcasts: { id: string; acknowledged_at: string | null }[] }
+    expect(mine.broadcasts).toEqual([expect.objectContaining({ id: sent.id, acknowledged_at: null })])
+    const ack = await t.request(`/v1/field/broadcasts/${sent.id}/acknowledge`, { method: 'POST', token: westMediator.token })
+    expect(ack.status).toBe(200)
+    expect((await t.request(`/v1/field/broadcasts/${sent.id}/acknowledge`, { method: 'POST', token: eastMediator.token })).status).toBe(404)
+    expect((await t.request(`/v1/field/broadcasts/${sent.id}/acknowledge`, { method: 'POST', token: inWest[0]!.token })).status).toBe(403)
+    expect((await t.request(`/v1/partner/broadcasts/${sent.id}/acknowledge`, { method: 'POST', token: westMediator.token })).status).toBe(403)
+    const after = (await (await t.request(`/v1/broadcasts/${sent.id}`, { token: operator })).json()) as { acknowledged: number; recipients: { name: string; acknowledged_at: string | null }[] }
+    expect(after.acknowledged).toBe(1)
+    expect(after.recipients.find((r) => r.name === 'Médiateur Ouest')!.acknowledged_at).not.toBeNull()
+    // A field token cannot broadcast.
+    expect((await t.request('/v1/networks/larochelle/broadcasts', { method: 'POST', token: westMediator.token, json: { message: 'x', target: { sector: 'Centre-Ouest' } } })).status).toBe(403)
   })
 
   it('a circle reaches the field people whose sectors it touches', async () => {
