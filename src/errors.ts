@@ -26,6 +26,7 @@ const TITLES: Record<string, Text> = {
   wrong_network: { fr: 'Réseau non autorisé', en: 'Not allowed on this network' },
   not_found: { fr: 'Introuvable', en: 'Not found' },
   network_not_found: { fr: 'Réseau introuvable', en: 'Network not found' },
+  trip_not_found: { fr: 'Course introuvable', en: 'Trip not found' },
   network_exists: { fr: 'Ce réseau existe déjà', en: 'Network already exists' },
   sms_number_taken: { fr: 'Numéro SMS déjà utilisé', en: 'SMS number already in use' },
   invalid_opening_hours: { fr: "Horaires d'ouverture invalides", en: 'Invalid opening hours' },
