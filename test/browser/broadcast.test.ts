@@ -1,6 +1,9 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { activePlace } from '../alerts/fixtures.ts'
+import { activePlace, subscription } from '../alerts/fixtures.ts'
+import { createLogger } from '../../src/logger.ts'
+import { drainOutbox } from '../../src/notify/dispatcher.ts'
+import { recordingPush } from '../../src/notify/ports.ts'
 import { createNetwork, createToken } from '../helpers/app.ts'
 import { axeViolations, type CitySite, citySite, embedPage, hasChromium, launch, phone, type ServedHalte, screenshots, serveHalte } from './harness.ts'
 
@@ -23,6 +26,8 @@ describe.skipIf(!hasChromium)('console “Diffusion” and the partner’s ackno
     operator = await createToken(halte, slug, { role: 'operator', label: 'Cellule de veille' })
     inside = await activePlace(halte, slug, operator, { lat: 46.1591, lon: -1.1517, name: 'Bar de la Grosse Horloge' })
     outside = await activePlace(halte, slug, operator, { lat: 46.17, lon: -1.1517, name: 'Café des Minimes' })
+    // A device of the partner inside: what halte pushes to it is read back below.
+    expect((await halte.request('/v1/partner/push-subscriptions', { method: 'POST', token: inside.token, json: subscription() })).status).toBe(201)
   })
   afterAll(async () => {
     await browser?.close()
@@ -106,5 +111,43 @@ describe.skipIf(!hasChromium)('console “Diffusion” and the partner’s ackno
     expect(await axeViolations(desk)).toEqual([])
     await ctx.close()
     await deskCtx.close()
+  })
+
+  it('the partner’s service worker shows the pushed broadcast in words', async () => {
+    // The very payload the outbox would send to the partner's device.
+    const pushes = recordingPush()
+    await drainOutbox({ sql: halte.db.sql, clock: { now: () => new Date() }, log: createLogger('silent', () => {}), push: pushes.sender })
+    const payload = pushes.sent.map((m) => m.payload).find((p) => p.includes(message))
+    expect(payload).toBeDefined()
+
+    const ctx = await phone(browser)
+    await ctx.grantPermissions(['notifications'], { origin: halte.url })
+    const page = await ctx.newPage()
+    await page.goto(`${halte.url}/partner?network=${slug}`)
+    // Registered as the partner page's device button does; `ready` would wait for a
+    // worker controlling /partner, which one scoped to /widgets/ never is.
+    await page.evaluate(() => navigator.serviceWorker.register('/widgets/halte-sw.js', { scope: '/widgets/' }))
+    await expect
+      .poll(() => page.evaluate(async () => Boolean((await navigator.serviceWorker.getRegistration('/widgets/'))?.active)), { timeout: 10_000 })
+      .toBe(true)
+    const cdp = await ctx.newCDPSession(page)
+    const regs: { registrationId: string; scopeURL: string }[] = []
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations))
+    await cdp.send('ServiceWorker.enable')
+    await expect.poll(() => regs.some((r) => r.scopeURL === `${halte.url}/widgets/`)).toBe(true)
+    const registrationId = regs.find((r) => r.scopeURL === `${halte.url}/widgets/`)!.registrationId
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: halte.url, registrationId, data: payload! })
+    const shown = () =>
+      page.evaluate(async () => {
+        const reg = await navigator.serviceWorker.getRegistration('/widgets/')
+        return (await reg!.getNotifications()).map((n) => ({ title: n.title, body: n.body, url: (n.data as { url: string }).url }))
+      })
+    await expect.poll(shown, { timeout: 10_000 }).toHaveLength(1)
+    expect((await shown())[0]).toEqual({
+      title: 'halte : message de la ville',
+      body: `Message de la ville : ${message}`,
+      url: `${halte.url}/partner?network=${slug}`,
+    })
+    await ctx.close()
   })
 })
