@@ -163,6 +163,23 @@ describe('POST requests', () => {
     expect(foreign.res.status).toBe(403)
   })
 
+  it('malformed JSON is 400; a point outside the network’s area is 422; a text where the photo goes is 415', async () => {
+    const broken = await t.request(`${base()}/requests.xml`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"service_code": "noise",' })
+    expect(broken.status).toBe(400)
+    expect(xml.parse(await broken.text()).errors.error[0].code).toBe('malformed_json')
+    const square = { type: 'MultiPolygon', coordinates: [[[[6.0, 47.2], [6.05, 47.2], [6.05, 47.26], [6.0, 47.26], [6.0, 47.2]]]] }
+    const bounded = (await createNetwork(t, { area: square })).slug
+    const outside = await t.request(`/open311/v2/${bounded}/requests.json`, { method: 'POST', json: { service_code: 'noise', lat: 48.85, long: 2.35 } })
+    expect(outside.status).toBe(422)
+    expect(((await outside.json()) as { code: string }[])[0]!.code).toBe('outside_network_area')
+    expect((await t.request(`/open311/v2/${bounded}/requests.json`, { method: 'POST', json: { service_code: 'noise', ...spot } })).status).toBe(201)
+    const fd = new FormData()
+    for (const [k, v] of Object.entries({ service_code: 'damage', ...strings(spot), media: 'https://example.org/photo.jpg' })) fd.set(k, v)
+    const notFile = await t.request(`${base()}/requests.json`, { method: 'POST', body: fd })
+    expect(notFile.status).toBe(415)
+    expect(((await notFile.json()) as { code: string }[])[0]!.code).toBe('unsupported_media')
+  })
+
   it('a body that is neither form nor JSON is 415; a NUL in a form field is 400; an oversized body is 413', async () => {
     const plain = await t.request(`${base()}/requests.json`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'service_code=noise' })
     expect(plain.status).toBe(415)

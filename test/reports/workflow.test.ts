@@ -137,6 +137,10 @@ describe('queue and status workflow', () => {
     expect((await t.request(`/v1/reports/${id}/status`, { method: 'POST', token: driver, json: { status: 'open' } })).status).toBe(403)
     expect((await t.request(`/v1/reports/${crypto.randomUUID()}/status`, { method: 'POST', token: operator, json: { status: 'open' } })).status).toBe(404)
     expect(await count()).toBe(before)
+    expect((await t.request(`/v1/reports/${id}`, { token: foreign })).status).toBe(403)
+    expect((await t.request(`/v1/reports/${id}`)).status).toBe(401)
+    expect((await t.request(`/v1/reports/${crypto.randomUUID()}`, { token: operator })).status).toBe(404)
+    expect((await t.request(`/v1/report-media/${crypto.randomUUID()}`, { token: operator })).status).toBe(404)
   })
 })
 
