@@ -43,6 +43,7 @@ import { smsApp } from './sms/routes.ts'
 import { sectorsApp } from './sectors/routes.ts'
 import { fieldApp } from './field/routes.ts'
 import { pagesApp } from './pages/routes.ts'
+import { rightsApp } from './rights/routes.ts'
 import { open311App } from './reports/open311-routes.ts'
 import { open311Errors } from './reports/open311.ts'
 import { reportsApp } from './reports/routes.ts'
@@ -121,6 +122,7 @@ export function createApp(
   app.route('/', broadcastsApp(s))
   app.route('/', pushApp(s))
   app.route('/', smsApp(s))
+  app.route('/', rightsApp(s))
   app.route('/', sectorsApp(s))
   app.route('/', fieldApp(s))
   app.route('/', pagesApp(s))

@@ -10,6 +10,7 @@ import { eraseReportContacts } from './reports/queries.ts'
 import type { Services } from './services.ts'
 import { coarsenOldDropoffs } from './transit/dropoff-queries.ts'
 import { expireEndedDropoffs } from './transit/jobs.ts'
+import { recordRetentionRun } from './rights/queries.ts'
 
 // The background work halte needs wherever it runs, declared once: a Node instance
 // runs each on a timer (`everyMs`), Workers on the cron triggers of wrangler.toml
@@ -54,11 +55,29 @@ export const JOBS: ScheduledJob[] = [
   { name: 'refresh-open-periods', everyMs: HOUR, cron: HOURLY, run: (x, now) => refreshDuePeriods(x.sql, now) },
   // Those refreshes rewrite rows and loosen the index the searches walk.
   { name: 'tidy-places-index', everyMs: HOUR, cron: HOURLY, run: (x) => tidyPlacesIndex(x.sql) },
-  { name: 'coarsen-old-dropoffs', everyMs: HOUR, cron: HOURLY, run: (x, now) => coarsenOldDropoffs(x.sql, now) },
+  // Retention: each run is recorded with its counts for the ethics committee (the alerts'
+  // job records its own, in its transaction).
+  {
+    name: 'coarsen-old-dropoffs',
+    everyMs: HOUR,
+    cron: HOURLY,
+    run: (x, now) => recorded(x, 'coarsen-old-dropoffs', 'dropoffs_coarsened', now, () => coarsenOldDropoffs(x.sql, now)),
+  },
   { name: 'erase-expired-alerts', everyMs: HOUR, cron: HOURLY, run: (x, now) => eraseExpired(x.sql, now) },
   // Residents' contacts on their reports, past the same retention period; the reports stay.
-  { name: 'erase-report-contacts', everyMs: HOUR, cron: HOURLY, run: (x, now) => eraseReportContacts(x.sql, now) },
+  {
+    name: 'erase-report-contacts',
+    everyMs: HOUR,
+    cron: HOURLY,
+    run: (x, now) => recorded(x, 'erase-report-contacts', 'report_contacts_erased', now, () => eraseReportContacts(x.sql, now)),
+  },
 ]
+
+async function recorded(x: JobContext, job: string, what: string, now: Date, run: () => Promise<number>) {
+  const n = await run()
+  await recordRetentionRun(x.sql, job, { [what]: n }, now)
+  return n
+}
 
 // The jobs a cron trigger runs: the hourly trigger runs the every-minute jobs too
 // (Workers fires one trigger per scheduled event).

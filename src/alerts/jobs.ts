@@ -96,24 +96,41 @@ export const SMS_DEDUP_WINDOW_S = 24 * 3600
 // After the network's retention period precise data goes: the location is coarsened to
 // a ~1 km grid, message and phone are deleted, and so is everything derived from the
 // point that would give it back (see eraseAlertTraces). The alert row, its status and
-// its events stay, so counts survive.
+// its events stay, so counts survive. An alert under a standing legal hold (a judicial
+// requisition, see src/rights) is skipped; once the hold is lifted or its date is past,
+// the next run erases it. Each run is recorded, counts only, for the ethics committee.
 export async function eraseExpired(sql: Sql, now: Date): Promise<number> {
   return sql.begin(async (tx: Db) => {
-    const erased = await tx<{ id: string }[]>`
+    const expired = tx`a.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)`
+    const standingHold = tx`exists (select 1 from alert_holds h where h.alert_id = a.id and h.lifted_at is null
+                              and h.until >= (${now}::timestamptz at time zone n.timezone)::date)`
+    const erased = await tx<{ id: string; was_held: boolean }[]>`
       update alerts a set
         location = case when a.location is null then null
                    else st_snaptogrid(a.location::geometry, 0.01)::geography end,
-        accuracy_m = null, message = null, phone = null, phone_hash = null, erased_at = ${now}
+        accuracy_m = null, message = null, phone = null, phone_hash = null, erased_at = ${now}, erased_by = 'retention'
       from networks n
-      where n.id = a.network_id and a.erased_at is null
-        and a.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)
-      returning a.id`
+      where n.id = a.network_id and a.erased_at is null and ${expired} and not ${standingHold}
+      returning a.id, exists (select 1 from alert_holds h where h.alert_id = a.id) as was_held`
+    const [held] = await tx<{ n: number }[]>`
+      select count(*)::int as n from alerts a join networks n on n.id = a.network_id
+      where a.erased_at is null and ${expired} and ${standingHold}`
     const ids = erased.map((r) => r.id)
     if (ids.length) await eraseAlertTraces(tx, ids)
-    await tx`delete from rate_limits where window_start < ${now}::timestamptz - interval '1 day'`
-    await tx`update sms_inbound set reply = '', network_id = null, alert_id = null
-             where received_at < ${now}::timestamptz - make_interval(secs => ${SMS_DEDUP_WINDOW_S}) and (reply <> '' or alert_id is not null)`
-    await tx`delete from alert_idempotency where created_at < ${now}::timestamptz - make_interval(secs => ${IDEMPOTENCY_WINDOW_S})`
+    const limits = await tx`delete from rate_limits where window_start < ${now}::timestamptz - interval '1 day' returning 1`
+    const replies = await tx`update sms_inbound set reply = '', network_id = null, alert_id = null
+             where received_at < ${now}::timestamptz - make_interval(secs => ${SMS_DEDUP_WINDOW_S}) and (reply <> '' or alert_id is not null)
+             returning 1`
+    const keys = await tx`delete from alert_idempotency where created_at < ${now}::timestamptz - make_interval(secs => ${IDEMPOTENCY_WINDOW_S}) returning 1`
+    const counts = {
+      alerts_erased: ids.length,
+      alerts_erased_after_hold: erased.filter((r) => r.was_held).length,
+      alerts_held: held!.n,
+      rate_limits_deleted: limits.length,
+      sms_replies_erased: replies.length,
+      idempotency_keys_deleted: keys.length,
+    }
+    await tx`insert into retention_runs (job, ran_at, counts) values ('erase-expired-alerts', ${now}, ${tx.json(counts)})`
     return ids.length
   })
 }

@@ -5,6 +5,7 @@ import { HalteError } from '../errors.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import { helpFor } from '../help/find.ts'
 import { nearestPlaces } from '../places/nearest.ts'
+import { eraseSender, isEraseRequest } from '../rights/sms.ts'
 import type { Services } from '../services.ts'
 import { type Located, locateByName, parseLocation } from './locate.ts'
 import { findInbound, networkIdBySmsNumber, recentAlertOf, recordInbound, rekeyPhone, setInboundReply, setOptOut } from './queries.ts'
@@ -54,6 +55,8 @@ export async function handleInboundSms(
     await recordInbound(s.sql, { sid, networkId: network.id, alertId: null, reply }, now)
     return { reply }
   }
+  // "SUPPRIMER" / "DELETE": the sender's data erased (src/rights/sms.ts), with a one-line confirmation.
+  if (isEraseRequest(body)) return { reply: await eraseSender(s.sql, network, [hashes.current, ...hashes.older], sid, now) }
   if (STOP.test(body)) {
     await setOptOut(s.sql, network.id, hash, true, now)
     return plainReply(optOutReply(lang))
