@@ -66,6 +66,7 @@ export const tokenInfoSchema = z
     expires_at: z.string().nullable(),
     last_used_at: z.string().nullable().openapi({ description: 'Recorded to the minute.' }),
     revoked_at: z.string().nullable(),
+    sectors: z.array(z.string()).optional().openapi({ description: 'Mediator or police: its sectors (empty: the whole network).' }),
   })
   .openapi('TokenInfo')
 

@@ -135,9 +135,12 @@ export interface TokenInfo {
   expires_at: string | null
   last_used_at: string | null
   revoked_at: string | null
+  // Mediator and police tokens: their sectors' names (empty: the whole network).
+  sectors?: string[]
 }
 
-type TokenInfoRow = Omit<TokenInfo, 'created_at' | 'expires_at' | 'last_used_at' | 'revoked_at'> & {
+type TokenInfoRow = Omit<TokenInfo, 'created_at' | 'expires_at' | 'last_used_at' | 'revoked_at' | 'sectors'> & {
+  sectors?: string[] | null
   created_at: Date
   expires_at: Date | null
   last_used_at: Date | null
@@ -150,8 +153,9 @@ const infoColumns = (sql: Db) => sql`
 
 // Dates as the token's creation answer gives them, to the millisecond in UTC.
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString())
-const toInfo = (r: TokenInfoRow): TokenInfo => ({
+const toInfo = ({ sectors, ...r }: TokenInfoRow): TokenInfo => ({
   ...r,
+  ...(sectors ? { sectors } : {}),
   created_at: iso(r.created_at)!,
   expires_at: iso(r.expires_at),
   last_used_at: iso(r.last_used_at),
@@ -161,7 +165,11 @@ const toInfo = (r: TokenInfoRow): TokenInfo => ({
 // networkId undefined lists every token, admin ones included (the command line only).
 export async function listTokens(sql: Db, networkId?: string): Promise<TokenInfo[]> {
   const rows = await sql<TokenInfoRow[]>`
-    select ${infoColumns(sql)} from tokens
+    select ${infoColumns(sql)},
+      case when role in ('mediator', 'police') then (
+        select coalesce(json_agg(s.name order by s.name), '[]'::json) from token_sectors ts join sectors s on s.id = ts.sector_id
+        where ts.token_id = tokens.id) end as sectors
+    from tokens
     where ${networkId === undefined ? sql`true` : sql`network_id = ${networkId}`}
     order by created_at, id`
   return rows.map(toInfo)

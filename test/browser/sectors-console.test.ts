@@ -47,8 +47,17 @@ describe.skipIf(!hasChromium)('<halte-console> Secteurs', () => {
     const rows = () => panel.locator('tbody tr').allInnerTexts()
     expect(await rows()).toEqual(['Centre\t0', 'Port\t0'])
 
-    // A mediator of the port goes on duty: the count follows when the tab is shown again.
-    const mediator = await createToken(halte, slug, { role: 'mediator', label: 'Médiateur port', sectors: ['Port'] }, operator)
+    // A mediator of the port, given a token in the Jetons tab, goes on duty: the count
+    // follows when the Secteurs tab is shown again.
+    await consoleEl.getByRole('tab', { name: 'Jetons' }).click()
+    const tokens = consoleEl.locator('halte-console-tokens')
+    await tokens.getByLabel('Rôle').selectOption('mediator')
+    await tokens.getByLabel('Libellé (qui le détient)').fill('Médiateur port')
+    await tokens.getByLabel('Secteurs (médiateur, police)').fill('Port')
+    await tokens.getByRole('button', { name: 'Créer un jeton' }).click()
+    const mediator = await tokens.getByLabel('Nouveau jeton').inputValue()
+    expect(mediator).toMatch(/^halte_mediator_/)
+    await tokens.getByRole('cell', { name: 'Médiateur port (Port)' }).waitFor()
     expect((await halte.request('/v1/field/duty', { method: 'POST', token: mediator, json: { on: true } })).status).toBe(200)
     await consoleEl.getByRole('tab', { name: 'Alertes' }).click()
     await consoleEl.getByRole('tab', { name: 'Secteurs' }).click()

@@ -119,6 +119,9 @@ describe('field tokens', () => {
     expect(body.sectors.sort()).toEqual(['Centre', 'Port'])
     const duty = await t.request('/v1/field/duty', { token: body.token })
     expect(await duty.json()).toMatchObject({ on: false, sectors: ['Centre', 'Port'] })
+    const listed = (await (await t.request('/v1/networks/larochelle/tokens', { token: operator })).json()) as { tokens: { id: string; role: string; sectors?: string[] }[] }
+    expect(listed.tokens.find((x) => x.id === body.id)!.sectors).toEqual(['Centre', 'Port'])
+    expect(listed.tokens.find((x) => x.role === 'operator')!.sectors).toBeUndefined()
 
     const unknown = await t.request('/v1/networks/larochelle/tokens', { method: 'POST', token: operator, json: { role: 'mediator', label: 'M', sectors: ['Lune'] } })
     expect(unknown.status).toBe(422)

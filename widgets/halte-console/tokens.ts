@@ -14,6 +14,7 @@ interface TokenInfo {
   last_used_at: string | null
   revoked_at: string | null
   expires_at: string | null
+  sectors?: string[]
 }
 
 const t = dictionary({
@@ -22,6 +23,10 @@ const t = dictionary({
   role: { fr: 'Rôle', en: 'Role' },
   operator: { fr: 'Opérateur', en: 'Operator' },
   driver: { fr: 'Conducteur', en: 'Driver' },
+  mediator: { fr: 'Médiateur', en: 'Mediator' },
+  police: { fr: 'Police municipale', en: 'Municipal police' },
+  sectors: { fr: 'Secteurs (médiateur, police)', en: 'Sectors (mediator, police)' },
+  sectorsHint: { fr: 'Noms séparés par des virgules ; vide : tout le réseau.', en: 'Names separated by commas; empty: the whole network.' },
   partner: { fr: 'Partenaire', en: 'Partner' },
   admin: { fr: 'Administrateur', en: 'Admin' },
   label: { fr: 'Libellé (qui le détient)', en: 'Label (who holds it)' },
@@ -56,7 +61,7 @@ export class ConsoleTokens extends ConsoleSection {
   }
   declare tokens: TokenInfo[] | null
   declare fresh: { token: string; label: string } | null
-  declare role: 'operator' | 'driver'
+  declare role: 'operator' | 'driver' | 'mediator' | 'police'
   declare revoking: string
 
   constructor() {
@@ -79,8 +84,10 @@ export class ConsoleTokens extends ConsoleSection {
     e.preventDefault()
     const form = e.currentTarget as HTMLFormElement
     const value = (n: string) => ((form.elements.namedItem(n) as HTMLInputElement | null)?.value ?? '').trim()
-    const json: Record<string, string> = { role: this.role, label: value('label') }
+    const json: Record<string, unknown> = { role: this.role, label: value('label') }
     if (this.role === 'driver') json.vehicle = value('vehicle')
+    const sectors = value('sectors').split(',').map((x) => x.trim()).filter(Boolean)
+    if ((this.role === 'mediator' || this.role === 'police') && sectors.length) json.sectors = sectors
     this.problem = ''
     this.said = ''
     try {
@@ -122,9 +129,11 @@ export class ConsoleTokens extends ConsoleSection {
       <form @submit=${(e: SubmitEvent) => this.create(e)}>
         <h3>${t(lang, 'create')}</h3>
         <label for="token-role">${t(lang, 'role')}</label>
-        <select id="token-role" name="role" @change=${(e: Event) => (this.role = (e.currentTarget as HTMLSelectElement).value as 'operator' | 'driver')}>
+        <select id="token-role" name="role" @change=${(e: Event) => (this.role = (e.currentTarget as HTMLSelectElement).value as ConsoleTokens['role'])}>
           <option value="operator" ?selected=${this.role === 'operator'}>${t(lang, 'operator')}</option>
           <option value="driver" ?selected=${this.role === 'driver'}>${t(lang, 'driver')}</option>
+          <option value="mediator" ?selected=${this.role === 'mediator'}>${t(lang, 'mediator')}</option>
+          <option value="police" ?selected=${this.role === 'police'}>${t(lang, 'police')}</option>
         </select>
         <label for="token-label">${t(lang, 'label')}</label>
         <input id="token-label" name="label" required maxlength="200" autocomplete="off" />
@@ -133,6 +142,13 @@ export class ConsoleTokens extends ConsoleSection {
             ? html`<label for="token-vehicle">${t(lang, 'vehicle')}</label>
                 <input id="token-vehicle" name="vehicle" required maxlength="50" autocomplete="off" aria-describedby="token-vehicle-hint" />
                 <p class="hint" id="token-vehicle-hint">${t(lang, 'vehicleHint')}</p>`
+            : nothing
+        }
+        ${
+          this.role === 'mediator' || this.role === 'police'
+            ? html`<label for="token-sectors">${t(lang, 'sectors')}</label>
+                <input id="token-sectors" name="sectors" maxlength="2000" autocomplete="off" aria-describedby="token-sectors-hint" />
+                <p class="hint" id="token-sectors-hint">${t(lang, 'sectorsHint')}</p>`
             : nothing
         }
         <p><button type="submit">${t(lang, 'create')}</button></p>
@@ -160,7 +176,7 @@ export class ConsoleTokens extends ConsoleSection {
       <thead><tr><th scope="col">${t(lang, 'label')}</th><th scope="col">${t(lang, 'role')}</th><th scope="col">${t(lang, 'createdOn')}</th><th scope="col">${t(lang, 'lastUsed')}</th><th scope="col">${t(lang, 'state')}</th><th scope="col">${t(lang, 'actions')}</th></tr></thead>
       <tbody>${tokens.map(
         (k) => html`<tr>
-          <td>${k.label}${k.vehicle ? ` (${k.vehicle})` : ''}</td>
+          <td>${k.label}${k.vehicle ? ` (${k.vehicle})` : ''}${k.sectors?.length ? ` (${k.sectors.join(', ')})` : ''}</td>
           <td>${t(lang, k.role as 'operator')}</td>
           <td>${day(k.created_at)}</td>
           <td>${day(k.last_used_at)}</td>
