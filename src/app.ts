@@ -47,6 +47,7 @@ import { rightsApp } from './rights/routes.ts'
 import { open311App } from './reports/open311-routes.ts'
 import { open311Errors } from './reports/open311.ts'
 import { reportsApp } from './reports/routes.ts'
+import { statsApp } from './stats/routes.ts'
 import { openStreams } from './realtime/sse.ts'
 import { feedMetrics } from './transit/feed-age.ts'
 
@@ -127,6 +128,7 @@ export function createApp(
   app.route('/', fieldApp(s))
   app.route('/', pagesApp(s))
   app.route('/', reportsApp(s))
+  app.route('/', statsApp(s))
   app.route('/', open311App(s))
 
   const widgetAssets = opts.widgetAssets

@@ -9,6 +9,7 @@ import { refuseIfExpired } from './feed-age.ts'
 import { findVehicle, inExcludedZone, insertDropoff, latestOnTrip } from './dropoff-queries.ts'
 import { makeLine, snapAhead } from './geometry.ts'
 import { findTripShape } from './queries.ts'
+import { countRefusal, isRuleRefusal } from './refusals.ts'
 import { checkHours, checkRoute, place, refusal, tripNotRunning, unknownTrip } from './rules.ts'
 import type { dropoffRequestSchema } from './schemas.ts'
 
@@ -16,11 +17,28 @@ import type { dropoffRequestSchema } from './schemas.ts'
 // vehicle's), the network's rules in the order a rider can act on them (line, hours,
 // the trip running then, the point on the route ahead of the bus, not in an excluded
 // zone), then the request and its push subscription in one transaction. Every refusal
-// is a 422 with its code. The caller wakes the drivers once this has committed.
+// is a 422 with its code, counted (code, line, hour: see refusals.ts) before it goes
+// back; nothing of the request is written then. The caller wakes the drivers once this
+// has committed.
 export async function requestDropoff(
   s: Pick<Services, 'sql' | 'clock' | 'config'>,
   network: Network,
   body: z.infer<typeof dropoffRequestSchema>,
+) {
+  const seen: { routeId: string | null } = { routeId: null }
+  try {
+    return await judgeAndStore(s, network, body, seen)
+  } catch (e) {
+    if (isRuleRefusal(e)) await countRefusal(s.sql, network.id, seen.routeId, e.code, s.clock.now())
+    throw e
+  }
+}
+
+async function judgeAndStore(
+  s: Pick<Services, 'sql' | 'clock' | 'config'>,
+  network: Network,
+  body: z.infer<typeof dropoffRequestSchema>,
+  seen: { routeId: string | null },
 ) {
   const at = body.at ? instantOf(body.at, network.timezone) : s.clock.now()
   let tripId = body.trip_id
@@ -31,6 +49,7 @@ export async function requestDropoff(
   }
   const trip = await findTripShape(s.sql, network.id, tripId)
   if (!trip) throw unknownTrip(network, tripId)
+  seen.routeId = trip.route_id
   checkRoute(network, trip)
   checkHours(network, at, trip.coords[0]!)
   const run = await tripRunAt(s.sql, trip.feed_id, trip.trip_id, at, network.timezone)
