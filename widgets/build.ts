@@ -10,7 +10,7 @@ import { build } from 'esbuild'
 // start; Workers serve the files this writes as static assets.
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-export const WIDGET_TAGS = ['halte-nearby', 'halte-alert', 'halte-partner', 'halte-dropoff', 'halte-driver', 'halte-console'] as const
+export const WIDGET_TAGS = ['halte-nearby', 'halte-alert', 'halte-partner', 'halte-dropoff', 'halte-driver', 'halte-console', 'halte-walk'] as const
 // The partner screen's service worker (web push), served beside the widgets.
 const EXTRA_ENTRIES = ['halte-sw']
 

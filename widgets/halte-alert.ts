@@ -2,7 +2,7 @@ import { css, html, nothing } from 'lit'
 import { ApiError, newKey } from './lib/api.ts'
 import { HalteElement } from './lib/base.ts'
 import { emergencyNumbers } from './lib/emergency.ts'
-import { distance, wallTime } from './lib/i18n.ts'
+import { distance, wallDay, wallTime } from './lib/i18n.ts'
 import { openStream } from './lib/stream.ts'
 import { baseStyles } from './lib/styles.ts'
 import { type Key, t } from './halte-alert/text.ts'
@@ -19,11 +19,16 @@ interface Refuge {
   geometry: { coordinates: [number, number] }
   properties: { id: string; name: string; address: string; phone: string | null; distance_m?: number; open_until?: string | null }
 }
+// A help desk for afterwards (victim support…): the nearest open, or the next to open.
+interface Help {
+  properties: { name: string; address: string; phone: string | null; schedule_note: string | null; open_now: boolean; open_until: string | null; next_open: string | null }
+}
 interface Created {
   id: string
   status: string
   access_token: string
   nearest: Refuge[]
+  help?: Help | null
   delivery: { notified: boolean }
 }
 interface SearchResult {
@@ -34,7 +39,7 @@ interface SearchResult {
 }
 type Body = { location: { lat: number; lon: number; accuracy_m?: number } }
 // What survives a reload: an alert being sent (its key and body), or one raised.
-type Kept = { key: string; body: Body } | { id: string; access_token: string; nearest: Refuge[]; notified: boolean; status: string }
+type Kept = { key: string; body: Body } | { id: string; access_token: string; nearest: Refuge[]; help?: Help | null; notified: boolean; status: string }
 
 type Phase = 'idle' | 'confirm' | 'locating' | 'typing' | 'sending' | 'raised'
 
@@ -240,7 +245,7 @@ export class HalteAlert extends HalteElement {
     try {
       const made = await this.call<Created>(`/v1/networks/${enc(this.network)}/alerts`, { json: this.body, idempotencyKey: this.key })
       this.down = false
-      this.follow({ id: made.id, access_token: made.access_token, nearest: made.nearest, notified: made.delivery.notified, status: made.status })
+      this.follow({ id: made.id, access_token: made.access_token, nearest: made.nearest, help: made.help ?? null, notified: made.delivery.notified, status: made.status })
     } catch (err) {
       if (err instanceof ApiError && err.status > 0 && err.status < 500) {
         this.down = false
@@ -407,6 +412,7 @@ export class HalteAlert extends HalteElement {
             })}</ul>`
           : html`<p>${this.w('noRefuge')}</p>`
       }
+      ${a.help ? this.renderHelp(a.help) : nothing}
       ${
         over
           ? html`<p><button type="button" class="secondary" @click=${() => this.reset()}>${this.w('again')}</button></p>`
@@ -416,6 +422,24 @@ export class HalteAlert extends HalteElement {
                 <button type="button" class="secondary" @click=${() => (this.askCancel = false)}>${this.w('cancelNo')}</button></p></div>`
             : html`<p><button type="button" class="secondary" @click=${() => this.openCancel()}>${this.w('cancel', 'cancelDiscreet')}</button></p>`
       }`
+  }
+
+  private renderHelp(h: Help) {
+    const p = h.properties
+    const lang = this.lang2
+    const when = p.open_now
+      ? p.open_until
+        ? `${this.w('openUntil')} ${wallTime(p.open_until)}`
+        : this.w('openNow')
+      : p.next_open
+        ? `${this.w('helpOpens')} ${wallDay(lang, p.next_open)}, ${wallTime(p.next_open)}`
+        : ''
+    return html`<section class="help" aria-labelledby="halte-alert-help">
+      <h3 id="halte-alert-help">${this.w('help', 'helpDiscreet')}</h3>
+      <p>${p.schedule_note ? html`${p.schedule_note} — ` : nothing}<strong>${p.name}</strong>, ${p.address}</p>
+      <p class="meta">${when}</p>
+      ${p.phone ? html`<a class="button secondary" href=${`tel:${p.phone.replace(/[^\d+]/g, '')}`}>${this.w('call')} ${p.name}</a>` : nothing}
+    </section>`
   }
 
   private openCancel() {

@@ -12,13 +12,14 @@ import './halte-console/renewals.ts'
 import './halte-console/reports.ts'
 import './halte-console/sectors.ts'
 import './halte-console/tokens.ts'
+import './halte-console/walks.ts'
 import { Beeper } from './halte-console/sound.ts'
 
 // <halte-console>: the operator's screen. Tabs (arrow keys move between them, as in
 // any tab list); every panel stays mounted while hidden so that live alerts keep
 // arriving, and beeping, while the operator moderates or uploads a timetable.
 
-const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors'] as const
+const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors', 'walks'] as const
 type Tab = (typeof TABS)[number]
 
 const t = dictionary({
@@ -37,6 +38,7 @@ const t = dictionary({
   gtfs: { fr: 'Horaires GTFS', en: 'GTFS timetable' },
   tokens: { fr: 'Jetons', en: 'Tokens' },
   sectors: { fr: 'Secteurs', en: 'Sectors' },
+  walks: { fr: 'Marches', en: 'Walks' },
   network: { fr: 'Réseau', en: 'Network' },
   soundOn: { fr: 'Son : activé', en: 'Sound: on' },
   soundOff: { fr: 'Son : désactivé', en: 'Sound: off' },
@@ -190,6 +192,8 @@ export class HalteConsole extends SignedInElement {
         return html`<halte-console-tokens api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-tokens>`
       case 'sectors':
         return html`<halte-console-sectors api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-sectors>`
+      case 'walks':
+        return html`<halte-console-walks api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-walks>`
     }
   }
 }

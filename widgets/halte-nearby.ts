@@ -23,6 +23,10 @@ interface Feature {
   geometry: { coordinates: [number, number] }
   properties: Place
 }
+// A help desk (victim support, rights…): where to go next, never shown as a refuge.
+interface Help {
+  properties: Place & { schedule_note: string | null }
+}
 interface SearchResult {
   kind: 'place' | 'stop'
   id: string
@@ -58,6 +62,7 @@ const t = dictionary({
   nextOpen: { fr: 'Prochain à ouvrir :', en: 'Next to open:' },
   opens: { fr: 'ouvre', en: 'opens' },
   at: { fr: 'à', en: 'at' },
+  help: { fr: 'Aide aux victimes', en: 'Victim support' },
   down: {
     fr: 'Le service halte ne répond pas. Si vous êtes en danger, appelez le 17 ou le 112.',
     en: 'The halte service is not answering. If you are in danger, call 17 or 112.',
@@ -69,7 +74,7 @@ type View =
   | { kind: 'locating' }
   | { kind: 'loading'; from: string }
   | { kind: 'choose'; matches: SearchResult[] }
-  | { kind: 'results'; from: string; open: Feature[]; next: Feature | null }
+  | { kind: 'results'; from: string; open: Feature[]; next: Feature | null; help: Help | null }
   | { kind: 'error'; message: string }
 
 export class HalteNearby extends HalteElement {
@@ -92,6 +97,8 @@ export class HalteNearby extends HalteElement {
       .place h3 { margin: 0; }
       .meta { color: var(--halte-muted); }
       .actions { margin-top: 0.4em; }
+      .help { margin-top: 1em; padding-top: 0.5em; border-top: 1px solid var(--halte-muted); font-size: 0.95em; }
+      .help h3 { margin: 0 0 0.2em; font-size: 1em; }
     `,
   ]
 
@@ -161,7 +168,12 @@ export class HalteNearby extends HalteElement {
             .filter((f) => f.properties.next_open && (f.properties.distance_m ?? 0) <= this.radius)
             .sort((a, b) => a.properties.next_open!.localeCompare(b.properties.next_open!))[0] ?? null
       }
-      this.view = { kind: 'results', from, open: within, next }
+      // The help desk comes as an extra: without it the refuges still show.
+      const help = await this.call<{ features: Help[] }>(`/v1/networks/${enc(this.network)}/help-services?lat=${lat}&lon=${lon}&limit=1`).then(
+        (r) => r.features[0] ?? null,
+        () => null,
+      )
+      this.view = { kind: 'results', from, open: within, next, help }
       void this.updateComplete.then(() => (this.renderRoot.querySelector('#halte-results') as HTMLElement | null)?.focus())
     } catch (err) {
       this.fail(err)
@@ -218,21 +230,38 @@ export class HalteNearby extends HalteElement {
               : html`<p><strong>${t(lang, 'none')} ${distance(lang, this.radius)}.</strong></p>
                   ${v.next ? html`<p>${t(lang, 'nextOpen')}</p><ul class="cards">${this.renderPlace(v.next)}</ul>` : nothing}`
           }
+          ${v.help ? this.renderHelp(v.help) : nothing}
         </div>`
     }
   }
 
-  private renderPlace(f: Feature) {
+  private renderHelp(h: Help) {
     const lang = this.lang2
-    const p = f.properties
-    const [lon, lat] = f.geometry.coordinates
-    const status = p.open_now
+    const p = h.properties
+    return html`<section class="help" aria-labelledby="halte-help-title">
+      <h3 id="halte-help-title">${t(lang, 'help')}</h3>
+      <p>${p.schedule_note ? html`${p.schedule_note} — ` : nothing}<strong>${p.name}</strong>, ${p.address}</p>
+      <p class=${p.open_now ? 'ok' : 'meta'}>${this.status(p)}</p>
+      ${p.phone ? html`<p><a class="button secondary" href=${`tel:${p.phone.replace(/[^\d+]/g, '')}`}>${t(lang, 'call')} ${p.phone}</a></p>` : nothing}
+    </section>`
+  }
+
+  private status(p: Place) {
+    const lang = this.lang2
+    return p.open_now
       ? p.open_until
         ? `${t(lang, 'openUntil')} ${wallTime(p.open_until)}`
         : t(lang, 'open')
       : p.next_open
         ? `${t(lang, 'opens')} ${wallDay(lang, p.next_open)} ${t(lang, 'at')} ${wallTime(p.next_open)}`
         : ''
+  }
+
+  private renderPlace(f: Feature) {
+    const lang = this.lang2
+    const p = f.properties
+    const [lon, lat] = f.geometry.coordinates
+    const status = this.status(p)
     return html`<li class="place">
       <h3>${p.name}</h3>
       <p class="meta">${p.distance_m !== undefined ? distance(lang, p.distance_m) : ''} · ${p.address}</p>

@@ -13,6 +13,8 @@ const ROLE_PAGES = {
   partner: { tag: 'halte-partner', fr: 'Espace partenaire', en: 'Partner space' },
   driver: { tag: 'halte-driver', fr: 'Cabine de conduite', en: 'Driver’s cab' },
   console: { tag: 'halte-console', fr: 'Console de supervision', en: 'Supervision console' },
+  // An exploratory walk's participants, from the link the console gives (code in the fragment).
+  walk: { tag: 'halte-walk', fr: 'Marche exploratoire', en: 'Exploratory walk' },
 } as const
 
 export function pagesApp(s: Services) {
