@@ -67,6 +67,23 @@ describe.skipIf(!hasChromium)('console “Diffusion” and the partner’s ackno
     await c.getByRole('button', { name: 'Envoyer le message' }).click()
     await c.getByText('Ce réseau n’a pas de secteur « Atlantide ».').waitFor()
 
+    // Once the city has drawn its sectors, they are chosen from a list.
+    const square = (w: number, e: number) => ({ type: 'Polygon', coordinates: [[[w, 46.14], [e, 46.14], [e, 46.18], [w, 46.18], [w, 46.14]]] })
+    const put = await halte.request(`/v1/networks/${slug}/sectors`, {
+      method: 'PUT',
+      token: operator,
+      json: {
+        type: 'FeatureCollection',
+        features: [
+          { type: 'Feature', properties: { name: 'Vieux-Port' }, geometry: square(-1.16, -1.14) },
+          { type: 'Feature', properties: { name: 'Minimes' }, geometry: square(-1.14, -1.12) },
+        ],
+      },
+    })
+    expect(put.status).toBe(200)
+    await c.getByRole('button', { name: 'Actualiser' }).click()
+    await expect.poll(() => c.getByLabel('Nom du secteur').locator('option').allTextContents()).toEqual(['Minimes', 'Vieux-Port'])
+
     await c.getByLabel('Autour d’un point').check()
     await c.getByLabel('Latitude').fill('46,1590')
     await c.getByLabel('Longitude').fill('-1.1520')

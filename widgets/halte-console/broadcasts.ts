@@ -86,6 +86,7 @@ export class ConsoleBroadcasts extends ConsoleSection {
     sent: { state: true },
     open: { state: true },
     detail: { state: true },
+    sectors: { state: true },
   }
   declare items: Broadcast[] | null
   declare mode: 'sector' | 'point'
@@ -94,6 +95,8 @@ export class ConsoleBroadcasts extends ConsoleSection {
   declare sent: Sent | null
   declare open: string
   declare detail: Recipient[] | null
+  // The network's sector names, to choose from; none (or no sectors route): typed.
+  declare sectors: string[]
 
   static override styles = [
     ...ConsoleSection.styles,
@@ -117,14 +120,25 @@ export class ConsoleBroadcasts extends ConsoleSection {
     this.sent = null
     this.open = ''
     this.detail = null
+    this.sectors = []
   }
 
   protected override async load() {
+    void this.loadSectors()
     try {
       this.items = (await this.op<{ broadcasts: Broadcast[] }>(`${this.net}/broadcasts`)).broadcasts
       if (this.open) await this.show(this.open)
     } catch (err) {
       this.problem = this.messageOf(err)
+    }
+  }
+
+  private async loadSectors() {
+    try {
+      const r = await this.op<{ features: { properties: { name: string } }[] }>(`${this.net}/sectors`)
+      this.sectors = r.features.map((f) => f.properties.name).sort((a, b) => a.localeCompare(b, this.lang2))
+    } catch {
+      this.sectors = []
     }
   }
 
@@ -183,7 +197,11 @@ export class ConsoleBroadcasts extends ConsoleSection {
           </div>
           ${
             this.mode === 'sector'
-              ? html`<label for="bc-sector">${t(lang, 'sector')}</label><input id="bc-sector" name="sector" required maxlength="100" />`
+              ? html`<label for="bc-sector">${t(lang, 'sector')}</label>${
+                  this.sectors.length
+                    ? html`<select id="bc-sector" name="sector" required>${this.sectors.map((n) => html`<option value=${n}>${n}</option>`)}</select>`
+                    : html`<input id="bc-sector" name="sector" required maxlength="100" />`
+                }`
               : html`<div class="row coords">
                   <div><label for="bc-lat">${t(lang, 'lat')}</label><input id="bc-lat" name="lat" inputmode="decimal" required /></div>
                   <div><label for="bc-lon">${t(lang, 'lon')}</label><input id="bc-lon" name="lon" inputmode="decimal" required /></div>
