@@ -107,6 +107,14 @@ describe.skipIf(!hasChromium)('<halte-console> Secteurs', () => {
     expect(await alerts.getByText('au port').count()).toBe(0)
     await alerts.getByRole('button', { name: 'Prendre en charge' }).click()
     await alerts.getByText('Prise en charge', { exact: true }).waitFor()
+    // Handed to the SAMU: the number to call and what to read out, recorded in the alert's history.
+    await alerts.getByLabel('Transmettre à').selectOption('samu')
+    await alerts.getByRole('button', { name: 'Noter la transmission' }).click()
+    await alerts.getByText('Appelez le 15').waitFor()
+    expect(await alerts.getByRole('status').filter({ hasText: 'Appelez le 15' }).innerText()).toContain('46.16000, -1.16000')
+    const [handed] = await halte.db.sql<{ to_service: string; actor_role: string }[]>`
+      select h.to_service, h.actor_role from alert_handoffs h join networks n on n.id = h.network_id where n.slug = ${slug}`
+    expect(handed).toEqual({ to_service: 'samu', actor_role: 'mediator' })
     expect(await axeViolations(page)).toEqual([])
     await screenshots(page, 'console-field')
     await ctx.close()

@@ -45,6 +45,15 @@ const t = dictionary({
   resolve: { fr: 'Terminer', en: 'Resolve' },
   falseAlarm: { fr: 'Fausse alerte', en: 'False alarm' },
   newAlert: { fr: 'Nouvelle alerte', en: 'New alert' },
+  handTo: { fr: 'Transmettre à', en: 'Hand over to' },
+  handoff: { fr: 'Noter la transmission', en: 'Record the hand-over' },
+  police_nationale: { fr: 'Police nationale (17)', en: 'National police (17)' },
+  police_municipale: { fr: 'Police municipale (17)', en: 'Municipal police (17)' },
+  samu: { fr: 'SAMU (15)', en: 'Ambulance, SAMU (15)' },
+  pompiers: { fr: 'Pompiers (18)', en: 'Fire brigade (18)' },
+  other: { fr: 'Autre urgence (112)', en: 'Other emergency (112)' },
+  call: { fr: 'Appelez le', en: 'Call' },
+  readOut: { fr: 'À lire', en: 'To read out' },
   live: { fr: 'Direct : connecté', en: 'Live: connected' },
   retrying: { fr: 'Direct : connexion perdue, reconnexion…', en: 'Live: connection lost, reconnecting…' },
   refused: { fr: 'Direct : refusé (jeton invalide ?)', en: 'Live: refused (invalid token?)' },
@@ -61,6 +70,7 @@ export class ConsoleAlerts extends ConsoleSection {
     filter: { state: true },
     live: { state: true },
     busy: { state: true },
+    handed: { state: true },
   }
   declare focusId: string
   declare field: boolean
@@ -68,6 +78,7 @@ export class ConsoleAlerts extends ConsoleSection {
   declare filter: 'active' | 'closed'
   declare live: string
   declare busy: string
+  declare handed: Map<string, { number: string; service: string; read_out: string }>
 
   private stream: { close(): void } | null = null
   private focused = false
@@ -80,6 +91,7 @@ export class ConsoleAlerts extends ConsoleSection {
     this.filter = 'active'
     this.live = 'connecting'
     this.busy = ''
+    this.handed = new Map()
   }
 
   override disconnectedCallback() {
@@ -170,6 +182,26 @@ export class ConsoleAlerts extends ConsoleSection {
     }
   }
 
+  // Halte does not call: it records the hand-over and gives the number and what to read out.
+  private async handoff(a: Alert) {
+    const to = (this.renderRoot.querySelector(`#handto-${a.id}`) as HTMLSelectElement).value
+    const note = (this.renderRoot.querySelector(`#note-${a.id}`) as HTMLTextAreaElement | null)?.value.trim()
+    this.busy = a.id
+    this.problem = ''
+    try {
+      const r = await this.op<{ call: { number: string; service: string }; read_out: string }>(`/v1/alerts/${a.id}/handoff`, {
+        method: 'POST',
+        json: note ? { to, note } : { to },
+      })
+      this.handed = new Map(this.handed).set(a.id, { ...r.call, read_out: r.read_out })
+      this.focusSoon(`#handed-${a.id}`)
+    } catch (err) {
+      this.problem = this.messageOf(err)
+    } finally {
+      this.busy = ''
+    }
+  }
+
   private setFilter(e: Event) {
     this.filter = (e.currentTarget as HTMLSelectElement).value as 'active' | 'closed'
     if (!this.field) void this.load()
@@ -225,7 +257,22 @@ export class ConsoleAlerts extends ConsoleSection {
                 ${a.status === 'open' ? html`<button type="button" ?disabled=${busy} @click=${() => this.act(a, 'acknowledge')}>${t(lang, 'acknowledge')}</button>` : nothing}
                 <button type="button" class="secondary" ?disabled=${busy} @click=${() => this.act(a, 'resolve')}>${t(lang, 'resolve')}</button>
                 <button type="button" class="secondary" ?disabled=${busy} @click=${() => this.act(a, 'resolve', true)}>${t(lang, 'falseAlarm')}</button>
+              </p>
+              <p class="row">
+                <label for=${`handto-${a.id}`} style="margin:0">${t(lang, 'handTo')}</label>
+                <select id=${`handto-${a.id}`} style="width:auto">
+                  ${(['police_nationale', 'police_municipale', 'samu', 'pompiers', 'other'] as const).map((k) => html`<option value=${k}>${t(lang, k)}</option>`)}
+                </select>
+                <button type="button" class="secondary" ?disabled=${busy} @click=${() => this.handoff(a)}>${t(lang, 'handoff')}</button>
               </p>`
+          : nothing
+      }
+      ${
+        this.handed.has(a.id)
+          ? html`<div id=${`handed-${a.id}`} tabindex="-1" role="status">
+              <p><strong>${t(lang, 'call')} ${this.handed.get(a.id)!.number}</strong> (${this.handed.get(a.id)!.service})</p>
+              <p>${t(lang, 'readOut')} : ${this.handed.get(a.id)!.read_out}</p>
+            </div>`
           : nothing
       }
     </li>`
