@@ -6,6 +6,7 @@ import { authenticate, bearerToken, principalOf } from './auth/middleware.ts'
 import { requirePrincipal } from './auth/principal.ts'
 import { tokensApp } from './auth/routes.ts'
 import { broadcastsApp } from './broadcasts/routes.ts'
+import { coverageApp } from './coverage/routes.ts'
 import { secretsEqual } from './auth/tokens.ts'
 import { HalteError } from './errors.ts'
 import {
@@ -130,6 +131,7 @@ export function createApp(
   app.route('/', reportsApp(s))
   app.route('/', statsApp(s))
   app.route('/', open311App(s))
+  app.route('/', coverageApp(s))
 
   const widgetAssets = opts.widgetAssets
   app.get('/widgets/:file', async (c) => {

@@ -39,6 +39,7 @@ const TITLES: Record<string, Text> = {
   idempotency_key_reused: { fr: 'Clé d’idempotence déjà utilisée', en: 'Idempotency key already used' },
   invalid_signature: { fr: 'Signature invalide', en: 'Invalid signature' },
   rate_limited: { fr: 'Trop de requêtes', en: 'Too many requests' },
+  too_many_cells: { fr: 'Trop de cellules', en: 'Too many cells' },
   database_unavailable: { fr: 'Base de données indisponible', en: 'Database unavailable' },
   invalid_gtfs: { fr: 'Flux GTFS invalide', en: 'Invalid GTFS feed' },
   outside_hours: { fr: 'Hors des horaires de descente', en: 'Outside drop-off hours' },
