@@ -38,11 +38,14 @@ export function tokensApp(s: Services) {
           : null
       const expiresAt = grantedExpiry(who, asked, now)
       const field = body.role === 'mediator' || body.role === 'police'
-      const sectors = field ? await sectorsNamed(s.sql, network.id, body.sectors ?? []) : []
-      const created = await s.sql.begin(async (tx) => {
+      const { sectors, ...created } = await s.sql.begin(async (tx) => {
+        // Held against a sectors import (which locks the network for update): a sector
+        // cannot go between being found here and being given to the token.
+        if (field) await tx`select 1 from networks where id = ${network.id} for share`
+        const sectors = field ? await sectorsNamed(tx, network.id, body.sectors ?? []) : []
         const row = await insertToken(tx, { role: body.role, label: body.label, networkId: network.id, vehicle: body.vehicle ?? null, createdBy: who.tokenId, expiresAt })
         await setTokenSectors(tx, row.id, sectors.map((x) => x.id))
-        return row
+        return { ...row, sectors }
       })
       return c.json(
         {
