@@ -71,6 +71,10 @@ const TITLES: Record<string, Text> = {
   date_range_too_long: { fr: 'Période trop longue', en: 'Date range too long' },
   category_exists: { fr: 'Catégorie existante', en: 'Category already exists' },
   unknown_sector: { fr: 'Secteur inconnu', en: 'Unknown sector' },
+  wrong_walk: { fr: 'Code d’une autre marche', en: 'Code of another walk' },
+  already_proposed: { fr: 'Refuge déjà proposé', en: 'Refuge already proposed' },
+  already_reported: { fr: 'Déjà signalé', en: 'Already reported' },
+  not_a_problem: { fr: 'Pas un signalement', en: 'Not a report' },
 }
 
 export class HalteError extends Error {

@@ -93,3 +93,8 @@ export async function markProposed(sql: Db, id: string, placeId: string): Promis
   const rows = await sql`update walk_findings set proposed_place_id = ${placeId} where id = ${id} and proposed_place_id is null returning id`
   return rows.length === 1
 }
+
+export async function markReported(sql: Db, id: string, reportId: string): Promise<boolean> {
+  const rows = await sql`update walk_findings set report_id = ${reportId} where id = ${id} and report_id is null returning id`
+  return rows.length === 1
+}

@@ -10,10 +10,11 @@ import { createRouter } from '../http/router.ts'
 import { findNetworkById } from '../networks/queries.ts'
 import { slugSchema } from '../networks/schemas.ts'
 import { enrolPlace } from '../places/enrol.ts'
+import { findCategory, insertReport } from '../reports/queries.ts'
 import type { Services } from '../services.ts'
 import { codeExpiry, newParticipantCode, normaliseCode } from './code.ts'
 import { findingsCsv, findingsGeoJson } from './export.ts'
-import { findWalk, insertFinding, insertWalk, listFindings, listWalks, findFinding, markProposed, walkByCode, type WalkRow } from './queries.ts'
+import { findFinding, findWalk, insertFinding, insertWalk, listFindings, listWalks, markProposed, markReported, walkByCode, type WalkRow } from './queries.ts'
 import {
   findingSchema,
   newFindingSchema,
@@ -268,6 +269,53 @@ export function walksApp(s: Services) {
         },
       )
       return c.json({ id: created.id, status: 'pending' as const, partner_token: created.token, finding_id: fid }, 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/walks/{id}/findings/{fid}/to-report',
+      tags: ['walks'],
+      summary: 'Turn a finding into a report in the network’s queue, under its category (operator)',
+      description:
+        'Only problems become reports (a positive finding has no report category: 422 `not_a_problem`). The report keeps the ' +
+        'category’s visibility: a harassment finding stays private.',
+      security: bearer,
+      request: {
+        params: z.object({ id: z.uuid(), fid: z.uuid() }),
+        body: { required: false, content: { 'application/json': { schema: z.object({ description: z.string().trim().max(4000).optional() }).strict() } } },
+      },
+      responses: { 201: json(z.object({ report_id: z.string(), finding_id: z.string() }), 'Report created'), ...pick(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const { id, fid } = c.req.valid('param')
+      const { walk } = await operatorOfWalk(c, id)
+      const finding = await findFinding(s.sql, walk.id, fid)
+      if (!finding) throw notFound({ fr: 'Constat introuvable.', en: 'No such finding.' })
+      const category = finding.positive ? null : await findCategory(s.sql, walk.network_id, finding.category)
+      if (!category) {
+        throw new HalteError(422, 'not_a_problem', {
+          fr: 'Ce constat n’a pas de catégorie de signalement (un constat positif ne devient pas un signalement).',
+          en: 'This finding has no report category (a positive finding does not become a report).',
+        })
+      }
+      const body = (c.req.valid('json') as { description?: string } | undefined) ?? {}
+      const description = body.description || [`Marche exploratoire « ${walk.title} » (${walk.date})`, finding.note].filter(Boolean).join(' : ')
+      const now = s.clock.now()
+      const reportId = await s.sql.begin(async (tx) => {
+        const rid = await insertReport(
+          tx,
+          { networkId: walk.network_id, category, description, lat: finding.lat, lon: finding.lon, address: null, email: null, firstName: null, lastName: null, phone: null, deviceId: null, photo: null },
+          now,
+        )
+        // Once per finding: a second request waits on the row, then finds it reported.
+        if (!(await markReported(tx, fid, rid))) {
+          throw new HalteError(409, 'already_reported', { fr: 'Ce constat est déjà devenu un signalement.', en: 'This finding is already a report.' })
+        }
+        return rid
+      })
+      return c.json({ report_id: reportId, finding_id: fid }, 201)
     },
   )
 

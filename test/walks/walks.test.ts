@@ -149,3 +149,38 @@ describe('exploratory walks', () => {
     expect(both.map((r) => r.status).sort()).toEqual([201, 409])
   })
 })
+
+describe('a finding becomes a report', () => {
+  it('under its category, keeping it private where the category is; once; never a positive finding', async () => {
+    const list = (await (await t.request(`/v1/walks/${walk.id}/findings`, { token: operator })).json()) as {
+      findings: { id: string; category: string; positive: boolean }[]
+    }
+    const dark = list.findings.find((f) => f.category === 'poor_lighting')!
+    const toReport = (fid: string, json?: unknown) =>
+      t.request(`/v1/walks/${walk.id}/findings/${fid}/to-report`, { method: 'POST', token: operator, ...(json ? { json } : {}) })
+    const res = await toReport(dark.id)
+    expect(res.status, await res.clone().text()).toBe(201)
+    const { report_id } = (await res.json()) as { report_id: string }
+    const [row] = await t.db.sql<{ code: string; private: boolean; description: string; lat: number; lon: number }[]>`
+      select c.code, r.private, r.description, st_y(r.location::geometry) as lat, st_x(r.location::geometry) as lon
+      from reports r join report_categories c on c.id = r.category_id where r.id = ${report_id}`
+    expect(row).toEqual({
+      code: 'poor_lighting',
+      private: false,
+      description: 'Marche exploratoire « Marche exploratoire de femmes, ligne 2 » (2026-12-05) : Passage sous la voie ferrée, noir',
+      lat: P.lat,
+      lon: P.lon,
+    })
+    const again = await toReport(dark.id)
+    expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([409, 'already_reported'])
+    const good = list.findings.find((f) => f.positive)!
+    const positive = await toReport(good.id)
+    expect([positive.status, ((await positive.json()) as { code: string }).code]).toEqual([422, 'not_a_problem'])
+    // A harassment finding becomes a private report.
+    const harassment = (await (await addFinding(walk.id, walk.participant_code, { ...P, category: 'harassment' })).json()) as { id: string }
+    const h = (await (await toReport(harassment.id, { description: 'Remarques insistantes à l’arrêt' })).json()) as { report_id: string }
+    const [priv] = await t.db.sql<{ private: boolean; description: string }[]>`select private, description from reports where id = ${h.report_id}`
+    expect(priv).toEqual({ private: true, description: 'Remarques insistantes à l’arrêt' })
+    expect((await t.request(`/v1/walks/${walk.id}/findings/${dark.id}/to-report`, { method: 'POST', headers: { 'x-access-token': walk.participant_code } })).status).toBe(401)
+  })
+})
