@@ -47,6 +47,23 @@ async function sms(body: string, from = PHONE) {
 
 const access = (token: string) => ({ 'x-access-token': token })
 
+// An export, read loosely: each test checks the fields it is about.
+type Row = Record<string, unknown>
+type Point = { lat: number; lon: number }
+interface Exported {
+  alert: Row & { location: Point }
+  dropoff: Row & { point: Point }
+  place: Row
+  push_subscriptions: number
+  events: Row[]
+  notified: Row[]
+  deliveries: Row[]
+  reads: Row[]
+  history: Row[]
+  tokens: Row[]
+  devices: Row[]
+}
+
 async function raise(p: { lat: number; lon: number }, message: string) {
   const res = await t.request(`/v1/networks/${slug}/alerts`, { method: 'POST', json: { location: { ...p, accuracy_m: 8 }, message, push_subscription: subscription() } })
   expect(res.status, await res.clone().text()).toBe(201)
@@ -95,14 +112,14 @@ describe('the requester of an alert', () => {
   it('reads everything held about it: the alert, its events, the refuges told by name, deliveries and who read it', async () => {
     const res = await t.request(`/v1/alerts/${web.id}/export`, { headers: access(web.access_token) })
     expect(res.status, await res.clone().text()).toBe(200)
-    const body = (await res.json()) as Record<string, any>
+    const body = (await res.json()) as Exported
     expect(body.alert).toMatchObject({ id: web.id, network: slug, channel: 'web', status: 'acknowledged', message: WEB_MESSAGE, accuracy_m: 8 })
     expect(body.alert.location.lat).toBeCloseTo(WEB.lat, 6)
     expect(body.alert.location.lon).toBeCloseTo(WEB.lon, 6)
-    expect(body.events.map((e: any) => e.kind)).toEqual(['created', 'acknowledged'])
+    expect(body.events.map((e) => e.kind)).toEqual(['created', 'acknowledged'])
     expect(body.events[1]).toMatchObject({ by: 'partner', place: 'Bar des Tilleuls', note: PARTNER_NOTE })
     expect(body.notified).toEqual([{ place: 'Bar des Tilleuls', distance_m: expect.any(Number) }])
-    const to = body.deliveries.map((d: any) => d.to).sort()
+    const to = body.deliveries.map((d) => d.to).sort()
     expect(to).toEqual(expect.arrayContaining(['Bar des Tilleuls', 'operator', 'you']))
     expect(body.reads).toEqual([
       expect.objectContaining({ role: 'partner', what: 'acknowledge' }),
@@ -130,7 +147,7 @@ describe('a drop-off request', () => {
   it('is exported to its rider, and cannot be erased while the driver still needs the point (409)', async () => {
     const res = await t.request(`/v1/dropoffs/${dropoff.id}/export`, { headers: access(dropoff.access_token) })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as Record<string, any>
+    const body = (await res.json()) as Exported
     expect(body.dropoff).toMatchObject({ id: dropoff.id, trip_id: 'TR1', route_id: 'L1', status: 'pending', after_stop_name: 'Arrêt 3, rue Test' })
     expect(body.dropoff.point.lon).toBeCloseTo(dropPoint.lon, 6)
     expect(body.push_subscriptions).toBe(1)
@@ -268,9 +285,9 @@ describe('a partner', () => {
   it('exports its place and contact, its history and tokens (never their secrets)', async () => {
     const res = await t.request('/v1/partner/export', { token: place.token })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as Record<string, any>
+    const body = (await res.json()) as Exported
     expect(body.place).toMatchObject({ id: place.id, name: 'Librairie du Marché', contact_name: 'Dominique Rivière', email: 'dominique@librairie.example', status: 'active' })
-    expect(body.history.map((h: any) => h.to)).toContain('active')
+    expect(body.history.map((h) => h.to)).toContain('active')
     expect(body.tokens).toEqual([expect.objectContaining({ role: 'partner', revoked_at: null })])
     expect(body.devices).toEqual([expect.objectContaining({ push_service: 'https://push.example.net' })])
     expect(JSON.stringify(body)).not.toContain(place.token)
