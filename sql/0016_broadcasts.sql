@@ -38,10 +38,12 @@ create table broadcast_recipients (
 create index broadcast_recipients_place_idx on broadcast_recipients (place_id);
 create index broadcast_recipients_token_idx on broadcast_recipients (token_id) where token_id is not null;
 
--- Which outbox rows carry a recipient's copy: their states are the delivery report.
+-- Which outbox rows carry a recipient's copy: their states are the delivery report. One
+-- SMS may serve several recipients (two places that gave the same mobile get one text).
 create table broadcast_messages (
-  outbox_id bigint primary key references outbox (id) on delete cascade,
+  outbox_id bigint not null references outbox (id) on delete cascade,
   recipient_id bigint not null references broadcast_recipients (id) on delete cascade,
-  channel text not null check (channel in ('push', 'sms'))
+  channel text not null check (channel in ('push', 'sms')),
+  primary key (outbox_id, recipient_id)
 );
 create index broadcast_messages_recipient_idx on broadcast_messages (recipient_id);

@@ -105,22 +105,36 @@ export async function enqueueBroadcastPush(sql: Db, broadcastId: string, network
   return new Set(rows.map((r) => r.recipient_id)).size
 }
 
-export async function enqueueBroadcastSms(sql: Db, recipientId: string, networkId: string, to: string, payload: Record<string, unknown>, now: Date) {
+// One SMS per distinct number, linked to every recipient that gave it.
+export async function enqueueBroadcastSms(
+  sql: Db,
+  networkId: string,
+  to: { recipient_id: string; to_number: string }[],
+  payload: Record<string, unknown>,
+  now: Date,
+) {
+  if (!to.length) return
   await sql`
-    with sent as (
+    with input as (
+      select * from jsonb_to_recordset(${sql.json(to as never)}::jsonb) as x(recipient_id bigint, to_number text)
+    ), sent as (
       insert into outbox (network_id, channel, to_number, payload, next_attempt_at, created_at)
-      values (${networkId}, 'sms', ${to}, ${sql.json(payload as never)}, ${now}, ${now})
-      returning id)
-    insert into broadcast_messages (outbox_id, recipient_id, channel) select id, ${recipientId}, 'sms' from sent`
+      select ${networkId}, 'sms', n.to_number, ${sql.json(payload as never)}, ${now}, ${now} from (select distinct to_number from input) n
+      returning id, to_number)
+    insert into broadcast_messages (outbox_id, recipient_id, channel)
+    select sent.id, input.recipient_id, 'sms' from sent join input using (to_number)`
 }
 
 export async function setCounts(sql: Db, broadcastId: string, places: number, field: number) {
   await sql`update broadcasts set places_count = ${places}, field_count = ${field} where id = ${broadcastId}`
 }
 
-export async function optedOut(sql: Db, networkId: string, hashes: string[]) {
-  const [row] = await sql`select 1 from sms_optouts where network_id = ${networkId} and phone_hash = any(${textArray(hashes)}::text[])`
-  return row !== undefined
+// Which of these phone hashes said STOP to the network's number.
+export async function optedOut(sql: Db, networkId: string, hashes: string[]): Promise<Set<string>> {
+  if (!hashes.length) return new Set()
+  const rows = await sql<{ phone_hash: string }[]>`
+    select phone_hash from sms_optouts where network_id = ${networkId} and phone_hash = any(${textArray(hashes)}::text[])`
+  return new Set(rows.map((r) => r.phone_hash))
 }
 
 export interface BroadcastRow {

@@ -62,15 +62,10 @@ export async function sendBroadcast(
     }
     let texted = 0
     if (useSms && network.sms_number) {
-      const text = smsText(network, body.message)
-      for (const p of places) {
-        const to = p.phone ? mobileNumber(p.phone, network.country_code) : null
-        if (!to) continue
-        if (await optedOut(tx, network.id, await hashesOf(secrets!, network.id, to))) continue
-        await enqueueBroadcastSms(tx, p.id, network.id, to, { type: 'broadcast', broadcast_id: id, from: network.sms_number, body: text }, now)
-        reached.add(p.id)
-        texted++
-      }
+      const to = await textable(tx, secrets!, network, places)
+      await enqueueBroadcastSms(tx, network.id, to, { type: 'broadcast', broadcast_id: id, from: network.sms_number, body: smsText(network, body.message) }, now)
+      for (const r of to) reached.add(r.recipient_id)
+      texted = to.length
     }
     await setCounts(tx, id, places.length, field)
     return {
@@ -96,9 +91,20 @@ async function fieldRecipients(tx: Parameters<typeof insertFieldRecipients>[0], 
   return has?.ok ? insertFieldRecipients(tx, id, networkId, target, now) : 0
 }
 
-async function hashesOf(secrets: ReturnType<typeof hashSecrets>, networkId: string, phone: string) {
-  const h = await phoneHashes(secrets, networkId, phone)
-  return [h.current, ...h.older]
+// Recipients whose place gave a mobile number that never said STOP to the network's
+// number, with that number in international form.
+async function textable(tx: Parameters<typeof optedOut>[0], secrets: ReturnType<typeof hashSecrets>, network: Network, places: { id: string; phone: string | null }[]) {
+  const wanted = places.flatMap((p) => {
+    const to = p.phone ? mobileNumber(p.phone, network.country_code) : null
+    return to ? [{ recipient_id: p.id, to_number: to }] : []
+  })
+  const hashes = new Map<string, string[]>()
+  for (const number of new Set(wanted.map((w) => w.to_number))) {
+    const h = await phoneHashes(secrets, network.id, number)
+    hashes.set(number, [h.current, ...h.older])
+  }
+  const out = await optedOut(tx, network.id, [...hashes.values()].flat())
+  return wanted.filter((w) => !hashes.get(w.to_number)!.some((h) => out.has(h)))
 }
 
 async function refuseOverLimit(tx: Parameters<typeof recentCounts>[0], networkId: string, who: Principal, now: Date) {

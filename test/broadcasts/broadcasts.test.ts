@@ -212,6 +212,23 @@ describe('a broadcast around a point', () => {
   })
 })
 
+describe('SMS', () => {
+  it('two places that gave the same mobile get one text, and both show it sent', async () => {
+    const far = { lat: port.lat + 0.05, lon: port.lon }
+    const x = await partner('larochelle', far, { phone: '07 00 11 22 33' })
+    const y = await partner('larochelle', { lat: far.lat + 0.0005, lon: far.lon }, { phone: '+33 7 00 11 22 33' })
+    const before = texts.length
+    const res = await broadcast({ message: 'Même numéro', target: { ...far, radius_m: 200 }, channels: ['sms'] })
+    const sent = (await res.json()) as { id: string; places: number; by_channel: { sms: { recipients: number } } }
+    expect(sent).toMatchObject({ places: 2, by_channel: { sms: { recipients: 2 } } })
+    await drain()
+    expect(texts.length - before).toBe(1)
+    expect(texts.at(-1)!.get('To')).toBe('+33700112233')
+    const detail = (await (await t.request(`/v1/broadcasts/${sent.id}`, { token: operator })).json()) as { recipients: { place_id: string; sms: string; push: string }[] }
+    expect(detail.recipients.map((r) => [r.place_id, r.sms, r.push]).sort()).toEqual([[x.id, 'sent', 'none'], [y.id, 'sent', 'none']].sort())
+  })
+})
+
 describe('refusals', () => {
   const ok = { message: 'Vigilance', target: { ...port, radius_m: 500 } }
   const cases: [string, unknown, number, string][] = [
