@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   feed: () => import('./feed.ts'),
   alerts: () => import('./alerts.ts'),
   widgets: () => import('./widgets.ts'),
+  stats: () => import('./stats.ts'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
