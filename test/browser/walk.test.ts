@@ -160,6 +160,18 @@ describe.skipIf(!hasChromium)('<halte-walk>, the console’s walks, help under <
     expect(await w.locator('ul.cards li h3').allTextContents()).toEqual(['Bar du Port'])
     expect(await axeViolations(page)).toEqual([])
     await screenshots(page, 'nearby-help')
+
+    // The alert's answer offers the same desk, after the refuges.
+    await page.goto(site.page('/alerte.html', embedPage(halte.url, 'halte-alert', { network: slug, lang: 'fr' })))
+    const alert = page.locator('halte-alert')
+    await alert.getByRole('button', { name: 'Je ne peux pas maintenir' }).click()
+    await alert.getByRole('button', { name: 'Oui, envoyer' }).click()
+    await alert.getByText('Alerte reçue · en attente').waitFor({ timeout: 15_000 })
+    const offered = alert.locator('section.help')
+    await offered.getByRole('heading', { name: 'Aide aux victimes' }).waitFor()
+    expect(await offered.textContent()).toContain('France Victimes 17')
+    expect(await axeViolations(page)).toEqual([])
+    await screenshots(page, 'alert-help')
     await ctx.close()
   })
 })

@@ -1,3 +1,4 @@
+import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { searchNearest } from '../../src/places/nearest.ts'
 import { helpLine, refugesReply } from '../../src/sms/reply.ts'
@@ -13,11 +14,14 @@ let operator: string
 let franceVictimes: string
 
 const AT = { lat: 46.16, lon: -1.15 }
+const AUTH = 'help-test-twilio-auth-token'
+const BASE = 'https://halte.example.org'
+const NUMBER = '+33700000017'
 const at = (dlat: number, dlon = 0) => ({ lat: AT.lat + dlat, lon: AT.lon + dlon })
 
 beforeAll(async () => {
-  t = await testApp({ clock: { now: () => now } })
-  slug = (await createNetwork(t, { search_radius_m: 20_000 })).slug
+  t = await testApp({ clock: { now: () => now }, env: { TWILIO_AUTH_TOKEN: AUTH, PUBLIC_BASE_URL: BASE } })
+  slug = (await createNetwork(t, { search_radius_m: 20_000, sms_number: NUMBER })).slug
   operator = await createToken(t, slug, { role: 'operator', label: 'PC' })
   await activePlace(t, slug, operator, { ...at(0.001), name: 'Bar du Port', hours: '24/7' })
   const add = async (body: Record<string, unknown>) => {
@@ -135,6 +139,31 @@ describe('help services', () => {
 })
 
 describe('SMS reply', () => {
+  it('an SMS alert on Sunday night is answered with the refuges, then the next help desk to open (through the signed webhook)', async () => {
+    now = new Date('2026-12-06T02:30:00Z')
+    const params = {
+      MessageSid: `SM${crypto.randomUUID().replaceAll('-', '')}`,
+      AccountSid: 'AC00000000000000000000000000000000',
+      From: '+33612345678',
+      To: NUMBER,
+      Body: `Aidez-moi geo:${AT.lat},${AT.lon}`,
+    }
+    const res = await t.request('/webhooks/twilio/sms', {
+      method: 'POST',
+      body: new URLSearchParams(params).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH, `${BASE}/webhooks/twilio/sms`, params),
+      },
+    })
+    expect(res.status).toBe(200)
+    const text = /<Message>([\s\S]*)<\/Message>/.exec(await res.text())?.[1] ?? ''
+    expect(text).toContain('1) Bar du Port')
+    // France Victimes was withdrawn above: the CIDFF, Thursday morning, is the next to open.
+    expect(text).toContain('Alerte transmise. Aide aux victimes : CIDFF, ouvre jeudi 09:00.')
+    expect(text.length).toBeLessThanOrEqual(306)
+  })
+
   const refuge = (i: number) => ({
     id: `${i}`,
     name: `Bar numéro ${i} du Vieux-Port`,
