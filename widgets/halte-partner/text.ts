@@ -181,7 +181,10 @@ const KIND_TEXT: Record<string, { fr: string; en: string }> = {
   transport_desk: { fr: 'Agence de transport', en: 'Transport desk' },
   public_service: { fr: 'Service public', en: 'Public service' },
   association: { fr: 'Association', en: 'Association' },
+  // A festival's temporary point: the city sets its dates (event mode) once approved.
+  welcome_point: { fr: 'Point d’accueil (événement)', en: 'Welcome point (event)' },
   other: { fr: 'Autre', en: 'Other' },
+  // No support_service: help desks are added by the city, never through an application.
 }
 export const KINDS = Object.keys(KIND_TEXT)
 export const kindText = (lang: Lang, k: string) => KIND_TEXT[k]?.[lang] ?? k
