@@ -115,6 +115,10 @@ describe('help services', () => {
       json: { name: 'X', kind: 'support_service', address: '1 rue Y', location: at(0), opening_hours: '24/7', contact_name: 'A', charter_accepted: true },
     })
     expect([apply.status, ((await apply.json()) as { code: string }).code]).toEqual([400, 'validation_failed'])
+    // Nor can a refuge's partner turn it into one.
+    const bar = await activePlace(t, slug, operator, { ...at(0.01), name: 'Bar du Marché' })
+    const patch = await t.request('/v1/partner/place', { method: 'PATCH', token: bar.token, json: { kind: 'support_service' } })
+    expect([patch.status, ((await patch.json()) as { code: string }).code]).toEqual([400, 'validation_failed'])
     const badQuery = await t.request(`/v1/networks/${slug}/help-services?lat=46.1`)
     expect(badQuery.status).toBe(400)
     const missing = await t.request(`/v1/networks/${slug}/help-services/${crypto.randomUUID()}`, { method: 'PATCH', token: operator, json: { name: 'Z' } })
