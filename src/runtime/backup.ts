@@ -71,6 +71,9 @@ export async function writeBackup(sql: Sql, file: string): Promise<Record<string
         )
       }
       if (list.length) await write(`truncate table ${list.map((t) => ident(t.name)).join(', ')};\n`)
+      // A restore puts rows back as they were: the triggers that derive rows or values on
+      // insert (a new network's report categories, an alert's sector) must not run again.
+      for (const t of list) await write(`alter table ${ident(t.name)} disable trigger user;\n`)
       for (const t of list) {
         counts[t.name] = 0
         const head = `insert into ${ident(t.name)} (${t.columns.join(', ')})${t.identityAlways ? ' overriding system value' : ''} values\n`
@@ -88,6 +91,7 @@ export async function writeBackup(sql: Sql, file: string): Promise<Record<string
       for (const s of sequences) {
         if (s.called) await write(`select setval(${quote(s.name)}, ${s.value}, true);\n`)
       }
+      for (const t of list) await write(`alter table ${ident(t.name)} enable trigger user;\n`)
       await write('commit;\n')
     })
     out.end()
