@@ -55,6 +55,7 @@ export class HalteAlert extends HalteElement {
     alert: { state: true },
     streamLost: { state: true },
     askCancel: { state: true },
+    askErase: { state: true },
   }
   declare discreet: boolean
   declare phase: Phase
@@ -65,6 +66,7 @@ export class HalteAlert extends HalteElement {
   declare alert: Extract<Kept, { id: string }> | null
   declare streamLost: boolean
   declare askCancel: boolean
+  declare askErase: boolean
 
   private key = ''
   private body: Body | null = null
@@ -105,6 +107,7 @@ export class HalteAlert extends HalteElement {
     this.alert = null
     this.streamLost = false
     this.askCancel = false
+    this.askErase = false
   }
 
   private get storeKey() {
@@ -415,7 +418,7 @@ export class HalteAlert extends HalteElement {
       ${a.help ? this.renderHelp(a.help) : nothing}
       ${
         over
-          ? html`<p><button type="button" class="secondary" @click=${() => this.reset()}>${this.w('again')}</button></p>`
+          ? html`<p><button type="button" class="secondary" @click=${() => this.reset()}>${this.w('again')}</button></p>${this.renderMyData()}`
           : this.askCancel
             ? html`<div id="halte-alert-cancel" tabindex="-1"><p><strong>${this.w('cancelQ')}</strong></p>
                 <p class="row"><button type="button" @click=${() => this.cancel()}>${this.w('cancelYes')}</button>
@@ -440,6 +443,54 @@ export class HalteAlert extends HalteElement {
       <p class="meta">${when}</p>
       ${p.phone ? html`<a class="button secondary" href=${`tel:${p.phone.replace(/[^\d+]/g, '')}`}>${this.w('call')} ${p.name}</a>` : nothing}
     </section>`
+  }
+
+  // The requester's rights, once the request is over: download all halte keeps about
+  // it (JSON), or erase it now, after a second step.
+  private renderMyData() {
+    return html`<section aria-labelledby="halte-alert-data">
+      <h3 id="halte-alert-data">${this.w('myData')}</h3>
+      ${
+        this.askErase
+          ? html`<div id="halte-alert-erase" tabindex="-1"><p><strong>${this.w('eraseQ')}</strong></p>
+              <p class="row"><button type="button" @click=${() => this.erase()}>${this.w('eraseYes')}</button>
+              <button type="button" class="secondary" @click=${() => (this.askErase = false)}>${this.w('cancelNo')}</button></p></div>`
+          : html`<p class="row"><button type="button" class="secondary" @click=${() => this.download()}>${this.w('download')}</button>
+              <button type="button" class="secondary" @click=${() => this.openErase()}>${this.w('erase')}</button></p>`
+      }
+    </section>`
+  }
+
+  private async download() {
+    const a = this.alert
+    if (!a) return
+    try {
+      const data = await this.call<unknown>(`/v1/alerts/${a.id}/export`, { accessToken: a.access_token })
+      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }))
+      const link = Object.assign(document.createElement('a'), { href: url, download: `halte-${a.id.slice(0, 8)}.json` })
+      link.click()
+      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    } catch (err) {
+      this.notice = err instanceof ApiError && err.status > 0 ? err.message : this.w('down')
+    }
+  }
+
+  private openErase() {
+    this.askErase = true
+    void this.updateComplete.then(() => (this.renderRoot.querySelector('#halte-alert-erase') as HTMLElement | null)?.focus())
+  }
+
+  private async erase() {
+    const a = this.alert
+    if (!a) return
+    try {
+      await this.call(`/v1/alerts/${a.id}`, { method: 'DELETE', accessToken: a.access_token })
+      this.askErase = false
+      this.reset()
+      this.notice = this.w('erased')
+    } catch (err) {
+      this.notice = err instanceof ApiError && err.status > 0 ? err.message : this.w('down')
+    }
   }
 
   private openCancel() {

@@ -69,6 +69,16 @@ export const t = dictionary({
   cancelYes: { fr: 'Oui, annuler', en: 'Yes, cancel' },
   cancelNo: { fr: 'Non, garder', en: 'No, keep it' },
   again: { fr: 'Nouvelle demande', en: 'New request' },
+  // A person's rights, once the request is over.
+  myData: { fr: 'Vos données', en: 'Your data' },
+  download: { fr: 'Télécharger mes données', en: 'Download my data' },
+  erase: { fr: 'Effacer mes données', en: 'Erase my data' },
+  eraseQ: {
+    fr: 'Effacer maintenant le lieu, le message et tout ce que halte garde de cette demande ? C’est définitif.',
+    en: 'Erase now the place, the message and everything halte keeps about this request? This cannot be undone.',
+  },
+  eraseYes: { fr: 'Oui, effacer', en: 'Yes, erase' },
+  erased: { fr: 'Vos données ont été effacées.', en: 'Your data has been erased.' },
   gone: { fr: 'Cette alerte n’est plus disponible.', en: 'This alert is no longer available.' },
 })
 
