@@ -3,6 +3,7 @@ import type { HaltePartner } from '../halte-partner.ts'
 import { renderAlerts } from './alerts.ts'
 import { renderBroadcasts } from './broadcasts.ts'
 import { renderDevice } from './device.ts'
+import './rights.ts'
 import { hoursHelpAndPreview } from './hours.ts'
 import { FEATURES, featureText, type Key, kindText, t } from './text.ts'
 import { dayTime } from './time.ts'
@@ -55,7 +56,8 @@ export function renderManage(h: HaltePartner) {
                 ? nothing
                 : html`${renderDevice(h, h.device, () => h.enableDevice())} ${renderEdit(h, p)} ${renderClosures(h)} ${renderTraining(h, p)}
                   ${renderWithdraw(h, p)}`
-            }`
+            }
+            <halte-partner-data .owner=${h}></halte-partner-data>`
         : h.placeError
           ? nothing
           : html`<p>${t(lang, 'loading')}</p>`
