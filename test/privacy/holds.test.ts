@@ -1,3 +1,4 @@
+import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eraseExpired } from '../../src/alerts/jobs.ts'
 import { createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
@@ -7,6 +8,9 @@ import { createNetwork, createToken, type TestApp, testApp } from '../helpers/ap
 // after the hold ends, by its date or lifted. The requester cannot erase a held alert.
 
 let now = new Date('2026-11-20T21:05:00Z') // 22:05 in Paris, on 20 November
+const AUTH = 'holds-twilio-token'
+const BASE = 'https://halte.example.org'
+const NUMBER = '+33644640003'
 let t: TestApp
 let slug: string
 let operator: string
@@ -27,8 +31,8 @@ let lifted: { id: string; access_token: string }
 let free: { id: string; access_token: string }
 
 beforeAll(async () => {
-  t = await testApp({ clock: { now: () => now } })
-  ;({ slug } = await createNetwork(t))
+  t = await testApp({ clock: { now: () => now }, env: { TWILIO_AUTH_TOKEN: AUTH, PUBLIC_BASE_URL: BASE } })
+  ;({ slug } = await createNetwork(t, { sms_number: NUMBER }))
   operator = await createToken(t, slug, { role: 'operator', label: 'CSU' })
   otherOperator = await createToken(t, (await createNetwork(t)).slug, { role: 'operator', label: 'ailleurs' })
   held = await raise('retenue par la justice')
@@ -82,15 +86,50 @@ describe('placing a hold', () => {
   })
 })
 
+describe('SUPPRIMER by SMS', () => {
+  let sid = 0
+  const sms = async (body: string, from = '+33677889900') => {
+    const params = { MessageSid: `SM${String(++sid).padStart(32, '0')}`, AccountSid: `AC${'0'.repeat(32)}`, From: from, To: NUMBER, Body: body }
+    const signature = twilio.getExpectedTwilioSignature(AUTH, `${BASE}/webhooks/twilio/sms`, params)
+    const res = await t.request('/webhooks/twilio/sms', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      body: new URLSearchParams(params).toString(),
+    })
+    return res.text()
+  }
+
+  it('erases the sender’s other alerts but a held one, and says so', async () => {
+    await sms('on me suit, première fois')
+    const [first] = await t.db.sql<{ id: string }[]>`select id from alerts where source = 'sms'`
+    expect((await hold(first!.id, { reason: 'Enquête', reference: 'PV 2026/9', until: '2026-12-01' })).status).toBe(201)
+    now = new Date(now.getTime() + 3600_000)
+    await sms('encore, une autre fois')
+    now = new Date(now.getTime() - 3600_000)
+    const reply = await sms('SUPPRIMER')
+    expect(reply).toContain('(1 alerte(s))')
+    expect(reply).toContain('1 alerte(s) conservée(s) sur réquisition judiciaire')
+    const rows = await t.db.sql`select message, phone is not null as phone, erased_by from alerts where source = 'sms' order by created_at`
+    expect(rows).toEqual([
+      { message: 'on me suit, première fois', phone: true, erased_by: null },
+      { message: null, phone: false, erased_by: 'sms' },
+    ])
+    // The held one is cancelled, not left open with nobody to tell.
+    expect((await t.db.sql`select status from alerts where id = ${first!.id}`)[0]!.status).toBe('cancelled')
+    expect((await t.request(`/v1/alerts/${first!.id}/hold`, { method: 'DELETE', token: operator })).status).toBe(200)
+  })
+})
+
 describe('the retention job', () => {
   it('erases the alerts past retention but the held ones', async () => {
     now = new Date(now.getTime() + 16 * day) // 6 December
-    expect(await eraseExpired(t.db.sql, now)).toBe(1)
+    // free, and the SMS alert whose hold was lifted above.
+    expect(await eraseExpired(t.db.sql, now)).toBe(2)
     expect(await state(free.id)).toEqual({ message: null, erased_by: 'retention' })
     expect(await state(held.id)).toEqual({ message: 'retenue par la justice', erased_by: null })
     expect(await state(lifted.id)).toEqual({ message: 'retenue puis libérée', erased_by: null })
     const [run] = await t.db.sql`select job, counts from retention_runs order by id desc limit 1`
-    expect(run).toEqual({ job: 'erase-expired-alerts', counts: expect.objectContaining({ alerts_erased: 1, alerts_held: 2, alerts_erased_after_hold: 1 }) })
+    expect(run).toEqual({ job: 'erase-expired-alerts', counts: expect.objectContaining({ alerts_erased: 2, alerts_held: 2, alerts_erased_after_hold: 2 }) })
   })
 
   it('erases a held alert at the first run after its hold is lifted', async () => {
