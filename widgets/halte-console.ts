@@ -11,6 +11,7 @@ import './halte-console/places.ts'
 import './halte-console/renewals.ts'
 import './halte-console/reports.ts'
 import './halte-console/sectors.ts'
+import './halte-console/stats.ts'
 import './halte-console/tokens.ts'
 import './halte-console/walks.ts'
 import { Beeper } from './halte-console/sound.ts'
@@ -19,7 +20,7 @@ import { Beeper } from './halte-console/sound.ts'
 // any tab list); every panel stays mounted while hidden so that live alerts keep
 // arriving, and beeping, while the operator moderates or uploads a timetable.
 
-const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors', 'walks'] as const
+const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors', 'walks', 'stats'] as const
 type Tab = (typeof TABS)[number]
 
 const t = dictionary({
@@ -39,6 +40,7 @@ const t = dictionary({
   tokens: { fr: 'Jetons', en: 'Tokens' },
   sectors: { fr: 'Secteurs', en: 'Sectors' },
   walks: { fr: 'Marches', en: 'Walks' },
+  stats: { fr: 'Chiffres', en: 'Figures' },
   network: { fr: 'Réseau', en: 'Network' },
   soundOn: { fr: 'Son : activé', en: 'Sound: on' },
   soundOff: { fr: 'Son : désactivé', en: 'Sound: off' },
@@ -194,6 +196,8 @@ export class HalteConsole extends SignedInElement {
         return html`<halte-console-sectors api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-sectors>`
       case 'walks':
         return html`<halte-console-walks api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-walks>`
+      case 'stats':
+        return html`<halte-console-stats api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-stats>`
     }
   }
 }
