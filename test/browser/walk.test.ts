@@ -132,21 +132,32 @@ describe.skipIf(!hasChromium)('<halte-walk>, the console’s walks, help under <
     await ctx.close()
   })
 
+  it('the operator adds a help desk in the console’s Aide tab', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' })
+    const page = await ctx.newPage()
+    await page.goto(`${halte.url}/console?network=${slug}`)
+    const consoleEl = page.locator('halte-console')
+    await consoleEl.getByLabel('Jeton d’accès').fill(operator)
+    await consoleEl.getByRole('button', { name: 'Se connecter' }).click()
+    await consoleEl.getByRole('tab', { name: 'Aide' }).click()
+    const help = consoleEl.locator('halte-console-help')
+    await help.getByText('Aucun service d’aide.').waitFor()
+    await help.getByLabel('Nom').fill('France Victimes 17')
+    await help.getByLabel('Adresse').fill('Maison de la tranquillité')
+    await help.getByLabel('Latitude').fill(String(P.latitude + 0.002))
+    await help.getByLabel('Longitude').fill(String(P.longitude))
+    await help.getByLabel(/Horaires/).fill('Tu 14:00-17:00')
+    await help.getByLabel(/Note affichée/).fill('permanence mardi 14:00, Maison de la tranquillité')
+    await help.getByRole('button', { name: 'Ajouter', exact: true }).click()
+    await help.getByText('France Victimes 17 : ajouté.').waitFor()
+    await help.getByRole('heading', { name: 'France Victimes 17' }).waitFor()
+    expect(await axeViolations(page)).toEqual([])
+    await screenshots(page, 'console-help')
+    await ctx.close()
+  })
+
   it('<halte-nearby> shows the help desk under the refuges', async () => {
     await activePlace(halte, slug, operator, { lat: P.latitude + 0.001, lon: P.longitude, name: 'Bar du Port', hours: '24/7' })
-    const res = await halte.request(`/v1/networks/${slug}/help-services`, {
-      method: 'POST',
-      token: operator,
-      json: {
-        name: 'France Victimes 17',
-        address: 'Maison de la tranquillité',
-        location: { lat: P.latitude + 0.002, lon: P.longitude },
-        opening_hours: 'Tu 14:00-17:00',
-        helps_with: ['victims'],
-        schedule_note: 'permanence mardi 14:00, Maison de la tranquillité',
-      },
-    })
-    expect(res.status).toBe(201)
     const ctx = await phone(browser, { geolocation: P })
     const page = await ctx.newPage()
     await page.goto(site.page('/refuges.html', embedPage(halte.url, 'halte-nearby', { network: slug, lang: 'fr' })))
