@@ -4,20 +4,24 @@ import { dictionary } from './lib/i18n.ts'
 import { baseStyles } from './lib/styles.ts'
 import './halte-console/alerts.ts'
 import './halte-console/broadcasts.ts'
+import './halte-console/field.ts'
 import './halte-console/gtfs.ts'
+import './halte-console/help.ts'
 import './halte-console/moderation.ts'
 import './halte-console/places.ts'
 import './halte-console/renewals.ts'
 import './halte-console/reports.ts'
 import './halte-console/sectors.ts'
+import './halte-console/stats.ts'
 import './halte-console/tokens.ts'
+import './halte-console/walks.ts'
 import { Beeper } from './halte-console/sound.ts'
 
 // <halte-console>: the operator's screen. Tabs (arrow keys move between them, as in
 // any tab list); every panel stays mounted while hidden so that live alerts keep
 // arriving, and beeping, while the operator moderates or uploads a timetable.
 
-const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors'] as const
+const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors', 'walks', 'help', 'stats'] as const
 type Tab = (typeof TABS)[number]
 
 const t = dictionary({
@@ -36,6 +40,9 @@ const t = dictionary({
   gtfs: { fr: 'Horaires GTFS', en: 'GTFS timetable' },
   tokens: { fr: 'Jetons', en: 'Tokens' },
   sectors: { fr: 'Secteurs', en: 'Sectors' },
+  walks: { fr: 'Marches', en: 'Walks' },
+  help: { fr: 'Aide', en: 'Help services' },
+  stats: { fr: 'Chiffres', en: 'Figures' },
   network: { fr: 'Réseau', en: 'Network' },
   soundOn: { fr: 'Son : activé', en: 'Sound: on' },
   soundOff: { fr: 'Son : désactivé', en: 'Sound: off' },
@@ -128,6 +135,7 @@ export class HalteConsole extends SignedInElement {
     const lang = this.lang2
     const token = this.currentToken
     if (!token) return this.signInForm(t(lang, 'signIn'), t(lang, 'signInHint'))
+    if (/^halte_(mediator|police)_/.test(token)) return this.fieldScreen(token)
     return html`<header>
         <p><strong>${t(lang, 'network')} : ${this.network}</strong></p>
         <p class="row">
@@ -147,6 +155,23 @@ export class HalteConsole extends SignedInElement {
         (tab) => html`<div role="tabpanel" id=${`panel-${tab}`} aria-labelledby=${`tab-${tab}`} tabindex="0" ?hidden=${this.tab !== tab}
           @halte-new-alert=${() => this.sound && this.beeper.beep()}>${this.panel(tab, token)}</div>`,
       )}`
+  }
+
+  // A mediator's or municipal police officer's token: duty, contacts, and the alerts of
+  // its sectors; none of the operators' tabs, which would only answer 403.
+  private fieldScreen(token: string) {
+    const lang = this.lang2
+    return html`<header>
+        <p><strong>${t(lang, 'network')} : ${this.network}</strong></p>
+        <p class="row">
+          <button type="button" class="secondary" @click=${() => this.toggleSound()}>${t(lang, this.sound ? 'soundOn' : 'soundOff')}</button>
+          ${this.signOutButton()}
+        </p>
+      </header>
+      <halte-console-field api=${this.api} network=${this.network} lang=${lang} .token=${token} active></halte-console-field>
+      <div @halte-new-alert=${() => this.sound && this.beeper.beep()}>
+        <halte-console-alerts api=${this.api} network=${this.network} lang=${lang} .token=${token} active field></halte-console-alerts>
+      </div>`
   }
 
   private panel(tab: Tab, token: string) {
@@ -171,6 +196,12 @@ export class HalteConsole extends SignedInElement {
         return html`<halte-console-tokens api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-tokens>`
       case 'sectors':
         return html`<halte-console-sectors api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-sectors>`
+      case 'help':
+        return html`<halte-console-help api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-help>`
+      case 'walks':
+        return html`<halte-console-walks api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-walks>`
+      case 'stats':
+        return html`<halte-console-stats api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-stats>`
     }
   }
 }
