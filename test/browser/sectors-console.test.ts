@@ -67,7 +67,7 @@ describe.skipIf(!hasChromium)('<halte-console> Secteurs', () => {
     await panel.getByRole('button', { name: 'Importer' }).click()
     const problem = panel.getByRole('alert')
     await problem.waitFor()
-    expect(await problem.innerText()).toContain('Deux secteurs s’appellent « centre »')
+    expect(await problem.textContent()).toContain('Deux secteurs s’appellent « centre »')
     expect(await rows()).toEqual(['Centre\t0', 'Port\t1'])
     expect(await axeViolations(page)).toEqual([])
     await screenshots(page, 'console-sectors')
@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)('<halte-console> Secteurs', () => {
     expect(await consoleEl.getByRole('tab').count()).toBe(0)
     await field.getByRole('button', { name: 'Prendre mon service' }).click()
     await field.getByRole('button', { name: 'Terminer mon service' }).waitFor()
-    expect(await field.getByRole('status').first().innerText()).toMatch(/En service jusqu’à \d\d:\d\d/)
+    expect(await field.getByRole('status').first().textContent()).toMatch(/En service jusqu’à \d\d:\d\d/)
 
     await field.getByRole('button', { name: 'Personne rencontrée' }).click()
     await field.getByRole('button', { name: 'Orientation' }).click()
@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)('<halte-console> Secteurs', () => {
     await alerts.getByLabel('Transmettre à').selectOption('samu')
     await alerts.getByRole('button', { name: 'Noter la transmission' }).click()
     await alerts.getByText('Appelez le 15').waitFor()
-    expect(await alerts.getByRole('status').filter({ hasText: 'Appelez le 15' }).innerText()).toContain('46.16000, -1.16000')
+    expect(await alerts.getByRole('status').filter({ hasText: 'Appelez le 15' }).textContent()).toContain('46.16000, -1.16000')
     const [handed] = await halte.db.sql<{ to_service: string; actor_role: string }[]>`
       select h.to_service, h.actor_role from alert_handoffs h join networks n on n.id = h.network_id where n.slug = ${slug}`
     expect(handed).toEqual({ to_service: 'samu', actor_role: 'mediator' })
