@@ -126,6 +126,18 @@ describe('routing alerts to the field', () => {
     expect((await t.request('/v1/field/duty', { method: 'POST', json: { on: true } })).status).toBe(401)
   })
 
+  it('a revoked field token stops hearing at once: its subscriptions go with it', async () => {
+    const mediatorA = await fieldPerson('mediator', 'Téléphone perdu', ['Centre'], true)
+    const listed = (await (await t.request('/v1/networks/larochelle/tokens', { token: operator })).json()) as { tokens: { id: string; label: string }[] }
+    const id = listed.tokens.find((x) => x.label === 'Téléphone perdu')!.id
+    expect((await t.request(`/v1/networks/larochelle/tokens/${id}`, { method: 'DELETE', token: operator })).status).toBe(204)
+    const [left] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from push_subscriptions where token_id = ${id}`
+    expect(left!.n).toBe(0)
+    await raise(IN_A)
+    await drain()
+    expect(await pushed(mediatorA)).toEqual([])
+  })
+
   it('a whole-network police token hears alerts of every sector and outside them', async () => {
     const everywhere = await fieldPerson('police', 'PM de nuit', [], true)
     const a = await raise(IN_A)
