@@ -1,7 +1,7 @@
 import type { Db } from '../db/types.ts'
 import { HalteError } from '../errors.ts'
 import { refreshPlacePeriods, type HoursNetwork } from '../places/periods.ts'
-import { AROUND_M, type CellRow, coverageFrame, gridCells, nearestOpen, refugesOpen, stalePeriods } from './queries.ts'
+import { AROUND_M, type CellRow, coverageFrame, gridCells, nearestOpen, type RefugeRow, refugesOpen, stalePeriods } from './queries.ts'
 
 // Coverage of a network on a square grid, at one or more instants: which cells have an
 // open refuge within D metres of their centre. The grid is PostGIS's (ST_SquareGrid, in
@@ -25,7 +25,6 @@ export interface Grid {
   // Where the box was centred: where public holidays are read.
   lat: number
   lon: number
-  stretch: number
 }
 
 // `boxCells`: the cells of the whole box, at least as many as the grid's. The number
@@ -54,34 +53,51 @@ export async function coverageCells(sql: Db, n: CoverageNetwork, o: { distanceM:
   const around = f.has_area ? 0 : AROUND_M * stretch * 1.01
   const box: [number, number, number, number] = [f.xmin - around, f.ymin - around, f.xmax + around, f.ymax + around]
   const size = o.cellM * stretch
-  const boxCells = (Math.floor(box[2] / size) - Math.floor(box[0] / size) + 1) * (Math.floor(box[3] / size) - Math.floor(box[1] / size) + 1)
+  const columns: [number, number] = [Math.floor(box[0] / size), Math.floor(box[2] / size)]
+  const rows: [number, number] = [Math.floor(box[1] / size), Math.floor(box[3] / size)]
+  const boxCells = (columns[1] - columns[0] + 1) * (rows[1] - rows[0] + 1)
   if (boxCells > MAX_BOX_CELLS) throw tooManyCells(boxCells, boxCells, o.cellM)
   const cells = await gridCells(sql, {
     networkId: n.id,
     hasArea: f.has_area,
-    box,
+    columns,
+    rows,
     size,
-    stretch: stretch * 1.01,
+    stretch,
     distanceM: o.distanceM,
     limit: MAX_CELLS + 1,
     polygons: o.polygons,
   })
   if (cells.length > MAX_CELLS) throw tooManyCells(cells.length - 1, boxCells, o.cellM)
-  return { cells, lat: f.lat, lon: f.lon, stretch }
+  // Nearest refuge first in each cell.
+  for (const c of cells) {
+    if (!c.ids || !c.distances) continue
+    const order = c.distances.map((_, k) => k).sort((a, b) => c.distances![a]! - c.distances![b]!)
+    c.ids = order.map((k) => c.ids![k]!)
+    c.distances = order.map((k) => c.distances![k]!)
+  }
+  return { cells, lat: f.lat, lon: f.lon }
 }
 
-// The refuges within reach of any cell, each with one '1'/'0' per instant. A refuge
-// whose materialised periods do not hold the instants is renewed first, by the
-// function the hourly job runs: what is open is then what the nearest search says.
+// The refuges within reach of any cell, each with one '1'/'0' per instant: open or
+// not in its materialised periods. A refuge whose periods do not hold the instants is
+// renewed first, by the function the hourly job runs: what is open is then what the
+// nearest search says.
 async function openAt(sql: Db, n: CoverageNetwork, grid: Grid, instants: Date[], now: Date) {
   const times = instants.map((t) => t.getTime())
-  const stale = await stalePeriods(sql, n.id, new Date(Math.min(...times)), new Date(Math.max(...times)))
+  const from = new Date(Math.min(...times))
+  const to = new Date(Math.max(...times))
+  const stale = await stalePeriods(sql, n.id, from, to)
   for (const { id } of stale) await refreshPlacePeriods(sql, id, n, now)
   const ids = [...new Set(grid.cells.flatMap((c) => c.ids ?? []))]
   if (ids.length === 0) return new Map<string, { name: string; open: string }>()
-  const rows = await refugesOpen(sql, ids, instants)
-  return new Map(rows.map((r) => [r.id, { name: r.name, open: r.open }]))
+  const rows = await refugesOpen(sql, ids, from, to)
+  return new Map(rows.map((r) => [r.id, { name: r.name, open: times.map((t) => (r.periods.some((p) => holds(p, t)) ? '1' : '0')).join('') }]))
 }
+
+// Whether a period (as refugesOpen gives it, null for an unbounded end) holds instant t.
+const holds = ([lo, hi, loInc, hiInc]: RefugeRow['periods'][number], t: number) =>
+  (lo === null || lo < t || (loInc && lo === t)) && (hi === null || t < hi || (hiInc && t === hi))
 
 export interface CellState {
   cell: CellRow
@@ -100,7 +116,7 @@ export async function coverageAt(sql: Db, n: CoverageNetwork, o: { at: Date; dis
     return { cell, covered: k >= 0, nearest_open_m: k >= 0 ? cell.distances![k]! : null }
   })
   const far = states.filter((s) => !s.covered)
-  const nearest = await nearestOpen(sql, n.id, o.at, far.map((s) => s.cell), n.search_radius_m, grid.stretch * 1.01)
+  const nearest = await nearestOpen(sql, n.id, o.at, far.map((s) => s.cell), n.search_radius_m)
   for (const r of nearest) far[r.k - 1]!.nearest_open_m = r.m
   const covered = states.length - far.length
   return { cells: states, covered_share: states.length ? covered / states.length : null }

@@ -53,14 +53,22 @@ export interface WeekNetwork {
 }
 
 // The public holidays (local dates) of the network's country and region over the next
-// days, as the library reads them (Alsace-Moselle's two more included).
+// days, as the library reads them (Alsace-Moselle's two more included). Reading them
+// costs tens of milliseconds: the answer is kept per country, region, rough position
+// and day.
+const holidayCache = new Map<string, Set<string>>()
 export function holidaysAhead(n: WeekNetwork, lat: number, lon: number, now: Date, days: number): Set<string> {
+  const key = `${n.country_code}|${n.region_code ?? ''}|${Math.round(lat)}|${Math.round(lon)}|${n.timezone}|${dayText(wallClock(now, n.timezone))}|${days}`
+  const known = holidayCache.get(key)
+  if (known) return known
   const { oh } = parseHours('PH', { countryCode: n.country_code, regionCode: n.region_code, lat, lon })
   const out = new Set<string>()
   for (const [from, to] of safeIntervals(oh, n.timezone, new Date(now.getTime() - DAY), new Date(now.getTime() + (days + 1) * DAY))) {
     // An interval covers whole local days (several when holidays follow each other).
     for (let t = from.getTime(); t < to.getTime(); t += DAY / 2) out.add(dayText(wallClock(new Date(t), n.timezone)))
   }
+  if (holidayCache.size >= 1000) holidayCache.clear()
+  holidayCache.set(key, out)
   return out
 }
 

@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   feed: () => import('./feed.ts'),
   alerts: () => import('./alerts.ts'),
   widgets: () => import('./widgets.ts'),
+  coverage: () => import('./coverage.ts'),
   stats: () => import('./stats.ts'),
 }
 
