@@ -4,6 +4,7 @@ import { dictionary } from './lib/i18n.ts'
 import { baseStyles } from './lib/styles.ts'
 import './halte-console/alerts.ts'
 import './halte-console/broadcasts.ts'
+import './halte-console/coverage.ts'
 import './halte-console/field.ts'
 import './halte-console/gtfs.ts'
 import './halte-console/help.ts'
@@ -21,7 +22,7 @@ import { Beeper } from './halte-console/sound.ts'
 // any tab list); every panel stays mounted while hidden so that live alerts keep
 // arriving, and beeping, while the operator moderates or uploads a timetable.
 
-const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors', 'walks', 'help', 'stats'] as const
+const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors', 'walks', 'help', 'stats', 'coverage'] as const
 type Tab = (typeof TABS)[number]
 
 const t = dictionary({
@@ -43,6 +44,7 @@ const t = dictionary({
   walks: { fr: 'Marches', en: 'Walks' },
   help: { fr: 'Aide', en: 'Help services' },
   stats: { fr: 'Chiffres', en: 'Figures' },
+  coverage: { fr: 'Couverture', en: 'Coverage' },
   network: { fr: 'Réseau', en: 'Network' },
   soundOn: { fr: 'Son : activé', en: 'Sound: on' },
   soundOff: { fr: 'Son : désactivé', en: 'Sound: off' },
@@ -202,6 +204,8 @@ export class HalteConsole extends SignedInElement {
         return html`<halte-console-walks api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-walks>`
       case 'stats':
         return html`<halte-console-stats api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on}></halte-console-stats>`
+      case 'coverage':
+        return html`<halte-console-coverage api=${this.api} network=${this.network} lang=${lang} .token=${token} ?active=${on} tiles=${this.tiles}></halte-console-coverage>`
     }
   }
 }
