@@ -13,7 +13,7 @@ import {
   reportCounts,
   sectorNames,
 } from './queries.ts'
-import { type Cell, K, type KeyedCell, partition, single } from './suppress.ts'
+import { type Cell, K, type KeyedCell, part, partition, single } from './suppress.ts'
 
 // The council's figures for a period, every count of people already suppressed (see
 // suppress.ts). Each dimension lists all its keys, zeros included, in a stable order:
@@ -92,7 +92,8 @@ export async function buildStats(sql: Db, p: Period, network: { training_valid_m
   ])
   const sectorKeys = p.sector ? [p.sector] : [...sectors, OUTSIDE]
 
-  const alertTotal = single(totalOf(alerts))
+  const alertCount = totalOf(alerts)
+  const alertTotal = single(alertCount)
   const whole = alerts.find((r) => r.dim === 'total')
   const hours = Array.from({ length: 24 }, (_, h) => String(h))
   const byHour = cellsOf(alerts, 'hour', hours).map((c) => ({ key: c.key.padStart(2, '0'), n: c.n }))
@@ -103,7 +104,7 @@ export async function buildStats(sql: Db, p: Period, network: { training_valid_m
   const refused = single(totalOf(refusals))
   const reportTotal = single(totalOf(reports))
   const contactTotal = single(totalOf(contacts))
-  const acknowledged = single(acks.n)
+  const acknowledged = part(alertTotal, alertCount, acks.n)
   const acksShown = acks.n >= K
 
   return {
@@ -114,8 +115,8 @@ export async function buildStats(sql: Db, p: Period, network: { training_valid_m
       by_day: partition(alertTotal, cellsOf(alerts, 'day', localDays(p.from, p.to, p.timezone))),
       by_sector: partition(alertTotal, cellsOf(alerts, 'sector', sectorKeys)),
       by_channel: partition(alertTotal, cellsOf(alerts, 'channel', CHANNELS)),
-      escalated: single(whole?.escalated ?? 0),
-      false_alarms: single(whole?.false_alarms ?? 0),
+      escalated: part(alertTotal, alertCount, whole?.escalated ?? 0),
+      false_alarms: part(alertTotal, alertCount, whole?.false_alarms ?? 0),
       first_acknowledgement: {
         acknowledged,
         p50_s: acksShown ? acks.p50 : null,

@@ -11,6 +11,8 @@
 //   at least two are and S ≥ K: the suppressed group then holds K people or more, and
 //   any one of its cells may be anything from 1 to S − 1.
 // - A total from 1 to K−1 is suppressed with every non-zero cell of its dimensions.
+// - A count that is part of a total (escalated, false alarms, acknowledged) is hidden
+//   when what is left of the total is small too: "9 alerts, 7 false" tells of 2 others.
 // - A dimension whose total is itself a suppressed cell elsewhere (drop-offs declined,
 //   by reason) is suppressed whole, or its sum would give that cell back.
 // Not covered: differences between two requests over overlapping periods. The period is
@@ -30,6 +32,12 @@ export const small = (n: number) => n > 0 && n < K
 
 export function single(n: number): Cell {
   return small(n) ? { count: null, suppressed: true } : { count: n, suppressed: false }
+}
+
+// `n` of the `total` (raw) people, `total` as shown.
+export function part(total: Cell, raw: number, n: number): Cell {
+  const hidden = total.suppressed ? n > 0 : small(n) || small(raw - n)
+  return hidden ? { count: null, suppressed: true } : { count: n, suppressed: false }
 }
 
 // `cells` must sum to `total` (its raw count); `total` as shown decides what follows.
