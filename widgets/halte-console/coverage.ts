@@ -122,6 +122,7 @@ export class ConsoleCoverage extends ConsoleSection {
   declare busy: boolean
   private map: { remove(): void } | null = null
   private mapRequest = 0
+  private settle: ReturnType<typeof setTimeout> | undefined
 
   static override styles = [
     ...ConsoleSection.styles,
@@ -175,9 +176,12 @@ export class ConsoleCoverage extends ConsoleSection {
     }
   }
 
+  // Holding an arrow key sweeps the hours: the map asks for the cells once it settles.
   private choose(i: number) {
     this.index = i
-    if (this.tiles) void this.drawMap()
+    if (!this.tiles) return
+    clearTimeout(this.settle)
+    this.settle = setTimeout(() => void this.drawMap(), 200)
   }
 
   // Leaflet and the cells are fetched only with tiles: a console without a map never loads them.
