@@ -24,6 +24,18 @@ export function fieldSubscriptionsOf(sql: Db, alertId: string, now: Date) {
                  where ts.token_id = t.id and a.location is not null and st_covers(sec.area, a.location::geometry)))`
 }
 
+// The same people for a new report: on duty, live, whose sectors hold its point.
+export function fieldSubscriptionsOfReport(sql: Db, reportId: string, now: Date) {
+  return sql`select s.id from reports r
+    join push_subscriptions s on s.network_id = r.network_id and s.owner = 'field'
+    join tokens t on t.id = s.token_id and ${liveToken(sql, now)}
+    join field_duty d on d.token_id = t.id and d.until > ${now}
+    where r.id = ${reportId} and (
+      not exists (select 1 from token_sectors ts where ts.token_id = t.id)
+      or exists (select 1 from token_sectors ts join sectors sec on sec.id = ts.sector_id
+                 where ts.token_id = t.id and st_covers(sec.area, r.location::geometry)))`
+}
+
 export interface DutyRow {
   since: Date
   until: Date

@@ -1,5 +1,5 @@
 import { type Db, textArray } from '../db/types.ts'
-import { fieldSubscriptionsOf } from '../field/queries.ts'
+import { fieldSubscriptionsOf, fieldSubscriptionsOfReport } from '../field/queries.ts'
 
 // The outbox: written in the transaction of the fact that causes a message, drained
 // by dispatchers. A row is claimed by pushing its lease (locked_until) forward; only
@@ -32,6 +32,7 @@ export type PushAudience =
   | { requesterOf: string }
   | { riderOf: string }
   | { fieldOf: string }
+  | { fieldOfReport: string }
 
 function subscriptionsOf(sql: Db, to: PushAudience, now: Date) {
   if ('recipientsOf' in to) {
@@ -50,6 +51,7 @@ function subscriptionsOf(sql: Db, to: PushAudience, now: Date) {
   if ('requesterOf' in to) return sql`select s.id from push_subscriptions s where s.alert_id = ${to.requesterOf} and s.owner = 'alert'`
   // The on-duty mediators and police whose sectors hold the alert (src/field/queries.ts).
   if ('fieldOf' in to) return fieldSubscriptionsOf(sql, to.fieldOf, now)
+  if ('fieldOfReport' in to) return fieldSubscriptionsOfReport(sql, to.fieldOfReport, now)
   return sql`select s.id from push_subscriptions s where s.dropoff_id = ${to.riderOf} and s.owner = 'dropoff'`
 }
 

@@ -9,7 +9,9 @@ import { loadNetwork } from '../networks/load.ts'
 import type { Network } from '../networks/schemas.ts'
 import { isInsideNetworkArea } from '../places/queries.ts'
 import { slugSchema } from '../networks/schemas.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
 import type { Services } from '../services.ts'
+import { announceReport, notifyFieldOfReport } from './field.ts'
 import { callerOf, checkBodyType, checkJurisdiction, checkText, coordinate, readPhoto, requirePoint } from './intake.ts'
 import { type Format, render, requestOf, serviceOf } from './open311.ts'
 import { findCategory, findMedia, findReport, insertReport, listCategories, listReports } from './queries.ts'
@@ -113,8 +115,9 @@ export function open311App(s: Services) {
         const wait = await overLimit(s, c, REPORTS_PER_CLIENT, network.id, now)
         if (wait !== null) throw rateLimited(wait, { fr: 'Trop de signalements depuis cette connexion ; réessayez plus tard.', en: 'Too many reports from this connection; retry later.' })
         const text = (v: string | undefined) => (v?.trim() ? v.trim() : null)
-        const id = await s.sql.begin((tx) =>
-          insertReport(
+        // The report and its pushes to the sector's on-duty field people commit together.
+        const id = await s.sql.begin(async (tx) => {
+          const reportId = await insertReport(
             tx,
             {
               networkId: network.id,
@@ -130,8 +133,11 @@ export function open311App(s: Services) {
               photo,
             },
             now,
-          ),
-        )
+          )
+          await notifyFieldOfReport(tx, network, reportId, category, now)
+          return reportId
+        })
+        await afterCommit(s.logger, 'report intake', () => announceReport(s, network.id, id))
         const lang = c.get('lang')
         const notice =
           category.visibility === 'private'

@@ -137,6 +137,8 @@ export interface ReportFilter {
   bbox?: [number, number, number, number] | undefined
   publicOnly: boolean
   limit: number
+  // A field token: only the reports in its sectors (all, for a whole-network token).
+  scopeToken?: string | undefined
 }
 
 export function listReports(sql: Db, networkId: string, f: ReportFilter) {
@@ -152,6 +154,7 @@ export function listReports(sql: Db, networkId: string, f: ReportFilter) {
       ${f.statuses ? sql`and r.status = any(${textArray(f.statuses)}::text[])` : sql``}
       ${f.from ? sql`and r.created_at >= ${f.from}` : sql``}
       ${f.to ? sql`and r.created_at <= ${f.to}` : sql``}
+      ${f.scopeToken ? sql`and ${inSectorsOf(sql, f.scopeToken)}` : sql``}
       ${f.bbox ? sql`and ${lon} between ${f.bbox[0]}::float8 and ${f.bbox[2]}::float8 and ${lat} between ${f.bbox[1]}::float8 and ${f.bbox[3]}::float8` : sql``}
     order by r.created_at desc, r.id
     limit ${f.limit}::int`
@@ -210,4 +213,38 @@ export async function eraseReportContacts(sql: Db, now: Date): Promise<number> {
     where n.id = r.network_id and r.contact_erased_at is null
       and r.created_at < ${now}::timestamptz - make_interval(days => n.retention_days)`
   return erased.count
+}
+
+// "This report (alias r) is within a field token's reach": its point in one of the
+// token's sectors, or the token scoped to the whole network. Same rule as alerts
+// (sectors/queries.ts alertInScope); a report always has a point.
+const inSectorsOf = (sql: Db, tokenId: string) => sql`(
+  not exists (select 1 from token_sectors ts where ts.token_id = ${tokenId})
+  or exists (select 1 from token_sectors ts join sectors sec on sec.id = ts.sector_id
+             where ts.token_id = ${tokenId} and st_covers(sec.area, r.location::geometry)))`
+
+export async function reportInScope(sql: Db, reportId: string, tokenId: string): Promise<boolean> {
+  const [row] = await sql<{ ok: boolean }[]>`select ${inSectorsOf(sql, tokenId)} as ok from reports r where r.id = ${reportId}`
+  return row?.ok ?? false
+}
+
+export interface ReportEventRow {
+  id: string
+  report_id: string
+  kind: string
+  from_status: string | null
+  to_status: string
+  actor_role: string
+  at: Date
+}
+
+// A field token's report stream: the network's report events after a cursor, of the
+// reports within its sectors only.
+export function fieldReportEventsAfter(sql: Db, networkId: string, tokenId: string, after: string | null, limit: number, since: Date | null) {
+  return sql<ReportEventRow[]>`
+    select e.id::text, e.report_id, e.kind, e.from_status, e.to_status, e.actor_role, e.at
+    from report_events e join reports r on r.id = e.report_id
+    where e.network_id = ${networkId} and e.id > ${after ?? '0'}::bigint ${since ? sql`and e.at >= ${since}` : sql``}
+      and ${inSectorsOf(sql, tokenId)}
+    order by e.id limit ${limit}`
 }

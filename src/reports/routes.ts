@@ -1,17 +1,23 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { operatorOf } from '../auth/guards.ts'
-import { requireNetwork, requirePrincipal } from '../auth/principal.ts'
+import { fieldOf, operatorOf } from '../auth/guards.ts'
+import { FIELD_ROLES, type Principal, requireNetwork, requirePrincipal } from '../auth/principal.ts'
 import { isUniqueViolation } from '../db/errors.ts'
 import { HalteError, type Lang } from '../errors.ts'
 import { bearer, json, jsonBody, pick } from '../http/responses.ts'
 import { createRouter } from '../http/router.ts'
 import { slugSchema } from '../networks/schemas.ts'
+import { afterCommit } from '../realtime/after-commit.ts'
 import type { Services } from '../services.ts'
-import { changeStatus, findMedia, findReport, insertCategory, listCategories, listReports, type ReportRow, reportEvents, updateCategory } from './queries.ts'
+import { announceReport, registerFieldReportStream } from './field.ts'
+import { changeStatus, findMedia, findReport, insertCategory, listCategories, listReports, type ReportRow, reportEvents, reportInScope, updateCategory } from './queries.ts'
 import { categoryCreateSchema, categoryPatchSchema, categorySchema, REPORT_STATUSES, reportSchema, statusChangeSchema } from './schemas.ts'
 
 // The operators' side of reports: categories, the queue at precise points with the
-// reporter's contact, and the status workflow with its history.
+// reporter's contact, and the status workflow with its history. Mediators and municipal
+// police read and move the reports of their sectors, without the reporter's contact:
+// they act on the spot, not on the person (who gave it to the city's team for its
+// follow-up, and who, for a harassment report, may not want to be met by anyone); a
+// field phone is also the device most likely to be lost.
 
 const slugParams = z.object({ slug: slugSchema })
 const idParams = z.object({ id: z.uuid() })
@@ -82,7 +88,7 @@ export function reportsApp(s: Services) {
       method: 'get',
       path: '/v1/networks/{slug}/reports',
       tags: ['reports'],
-      summary: 'The reports queue, precise points and contacts (operator)',
+      summary: 'The reports queue, precise points and contacts (operator; mediator or police: their sectors’ reports, no contact)',
       security: bearer,
       request: {
         params: slugParams,
@@ -91,15 +97,19 @@ export function reportsApp(s: Services) {
       responses: { 200: json(z.array(reportSchema), 'Newest first'), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const { network } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
+      const principal = c.get('principal')
+      const slug = c.req.valid('param').slug
+      const field = isField(principal)
+      const { network, who } = field ? await fieldOf(s, principal, slug) : await operatorOf(s, principal, slug)
       const q = c.req.valid('query')
       const rows = await listReports(s.sql, network.id, {
+        scopeToken: field ? (who.tokenId ?? undefined) : undefined,
         statuses: q.status ? [q.status] : undefined,
         codes: q.category ? [q.category] : undefined,
         publicOnly: false,
         limit: q.limit,
       })
-      return c.json(rows.map((r) => reportOut(r, c.get('lang'))), 200)
+      return c.json(rows.map((r) => reportOut(r, c.get('lang'), field)), 200)
     },
   )
 
@@ -108,14 +118,15 @@ export function reportsApp(s: Services) {
       method: 'get',
       path: '/v1/reports/{id}',
       tags: ['reports'],
-      summary: 'One report with its history (operator)',
+      summary: 'One report with its history (operator; mediator or police of its sector, no contact)',
       security: bearer,
       request: { params: idParams },
       responses: { 200: json(reportSchema, 'The report'), ...pick(401, 403, 404) },
     }),
     async (c) => {
-      const row = await ownReport(s, c.get('principal'), c.req.valid('param').id)
-      return c.json(await withEvents(s, row, c.get('lang')), 200)
+      const principal = c.get('principal')
+      const row = await ownReport(s, principal, c.req.valid('param').id)
+      return c.json(await withEvents(s, row, c.get('lang'), isField(principal)), 200)
     },
   )
 
@@ -124,7 +135,7 @@ export function reportsApp(s: Services) {
       method: 'post',
       path: '/v1/reports/{id}/status',
       tags: ['reports'],
-      summary: 'Change a report’s status, with an optional public note (operator)',
+      summary: 'Change a report’s status, with an optional public note (operator; mediator or police of its sector)',
       description: 'Open311 shows in_progress as open, with the note as status_notes. Every change is recorded: who, from what, to what, when.',
       security: bearer,
       request: { params: idParams, body: jsonBody(statusChangeSchema) },
@@ -145,7 +156,9 @@ export function reportsApp(s: Services) {
           now,
         )
       })
-      return c.json(await withEvents(s, (await findReport(s.sql, id))!, c.get('lang')), 200)
+      const row = (await findReport(s.sql, id))!
+      await afterCommit(s.logger, 'report status', () => announceReport(s, row.network_id, id))
+      return c.json(await withEvents(s, row, c.get('lang'), isField(principal)), 200)
     },
   )
 
@@ -154,7 +167,7 @@ export function reportsApp(s: Services) {
       method: 'get',
       path: '/v1/report-media/{id}',
       tags: ['reports'],
-      summary: 'A report’s photo, whatever its category (operator)',
+      summary: 'A report’s photo, whatever its category (operator; mediator or police of its sector)',
       security: bearer,
       request: { params: idParams },
       responses: { 200: { description: 'The image (metadata removed)', content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } }, ...pick(401, 403, 404) },
@@ -169,27 +182,35 @@ export function reportsApp(s: Services) {
     },
   )
 
+  registerFieldReportStream(app, s)
   return app
 }
 
-async function ownReport(s: Services, principal: Parameters<typeof requirePrincipal>[0], id: string): Promise<ReportRow> {
-  const who = requirePrincipal(principal, ['admin', 'operator'])
+const isField = (p: Principal | undefined) => p?.role === 'mediator' || p?.role === 'police'
+
+// Operators of the report's network; mediators and police of it whose sectors hold the
+// report's point (403 out_of_sector otherwise, as for alerts).
+async function ownReport(s: Services, principal: Principal | undefined, id: string): Promise<ReportRow> {
+  const who = requirePrincipal(principal, ['admin', 'operator', ...FIELD_ROLES])
   const row = await findReport(s.sql, id)
   if (!row) throw new HalteError(404, 'not_found', { fr: 'Aucun signalement sous cet identifiant.', en: 'No report with this id.' })
   requireNetwork(who, row.network_id)
+  if (isField(who) && !(who.tokenId && (await reportInScope(s.sql, id, who.tokenId)))) {
+    throw new HalteError(403, 'out_of_sector', { fr: 'Ce signalement n’est pas dans vos secteurs.', en: 'This report is not in your sectors.' })
+  }
   return row
 }
 
-async function withEvents(s: Services, row: ReportRow, lang: Lang) {
+async function withEvents(s: Services, row: ReportRow, lang: Lang, field: boolean) {
   const events = await reportEvents(s.sql, row.id)
-  return { ...reportOut(row, lang), events: events.map((e) => ({ kind: e.kind, from_status: e.from_status, to_status: e.to_status, public_note: e.public_note, actor_role: e.actor_role, at: e.at.toISOString() })) }
+  return { ...reportOut(row, lang, field), events: events.map((e) => ({ kind: e.kind, from_status: e.from_status, to_status: e.to_status, public_note: e.public_note, actor_role: e.actor_role, at: e.at.toISOString() })) }
 }
 
 const categoryOut = ({ id: _id, ...c }: Awaited<ReturnType<typeof listCategories>>[number]) => c
 const categoriesOut = (rows: Awaited<ReturnType<typeof listCategories>>) => rows.map(categoryOut)
 
-function reportOut(r: ReportRow, lang: Lang) {
-  const contact = r.contact_erased_at || !(r.email || r.first_name || r.last_name || r.phone) ? null : { email: r.email, first_name: r.first_name, last_name: r.last_name, phone: r.phone }
+function reportOut(r: ReportRow, lang: Lang, field = false) {
+  const contact = field || r.contact_erased_at || !(r.email || r.first_name || r.last_name || r.phone) ? null : { email: r.email, first_name: r.first_name, last_name: r.last_name, phone: r.phone }
   return {
     id: r.id,
     category: { code: r.category_code, name: lang === 'en' ? r.category_name_en : r.category_name_fr },
