@@ -104,14 +104,14 @@ function candidates(sql: Db, points: string, metres: number, q: GridQuery) {
   const o = offsets(metres, q.size, q.stretch)
   return sql`
     select a.*, c.i, c.j,
-      sqrt(power((c.i + 0.5) * ${q.size}::float8 - a.x, 2) + power((c.j + 0.5) * ${q.size}::float8 - a.y, 2)) * a.k as q
+      sqrt(power((c.i::float8 + 0.5) * ${q.size}::float8 - a.x, 2) + power((c.j::float8 + 0.5) * ${q.size}::float8 - a.y, 2)) * a.k as q
     from ${sql(points)} a,
       lateral (select floor(a.x / ${q.size}::float8)::int + o.di as i, floor(a.y / ${q.size}::float8)::int + o.dj as j
                from unnest(${o.di}::int[], ${o.dj}::int[]) o(di, dj)) c`
 }
 
 const centreOf = (sql: Db, size: number, i: Fragment, j: Fragment) =>
-  sql`st_transform(st_setsrid(st_makepoint((${i} + 0.5) * ${size}::float8, (${j} + 0.5) * ${size}::float8), 3857), 4326)`
+  sql`st_transform(st_setsrid(st_makepoint((${i}::float8 + 0.5) * ${size}::float8, (${j}::float8 + 0.5) * ${size}::float8), 3857), 4326)`
 
 // The cells of the square grid whose centre lies where people are, each with the
 // refuges within distanceM (geodesic, as the nearest search measures) of its centre.
