@@ -106,6 +106,15 @@ describe('Cloudflare Workers build', () => {
     expect(nearest.status).toBe(200)
     const found = (await nearest.json()) as { features: { properties: { id: string; open_now: boolean } }[] }
     expect(found.features.map((f) => [f.properties.id, f.properties.open_now])).toEqual([[id, true]])
+    // Coverage gaps at the edge: the grid, distances and open periods read in SQL, the
+    // holidays of a typical week by the library in workerd.
+    const week = await fetch(`${base}/v1/networks/edge/coverage/week`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    expect(week.status).toBe(200)
+    const w = (await week.json()) as { cells: number; hours: { covered_share: number }[]; critical_refuges: { id: string }[] }
+    expect(w.cells).toBeGreaterThan(50)
+    expect(w.hours).toHaveLength(168)
+    expect(w.hours.every((h) => h.covered_share > 0)).toBe(true)
+    expect(w.critical_refuges.map((r) => r.id)).toEqual([id])
   })
 
   it('the cron trigger escalates an alert nobody acknowledged, once, with no Node instance', async () => {
