@@ -179,8 +179,10 @@ export interface RefugeRow {
 export async function refugesOpen(sql: Db, ids: string[], from: Date, to: Date) {
   return sql<RefugeRow[]>`
     select p.id, p.name, coalesce((
-      select json_agg(json_build_array(extract(epoch from lower(r)) * 1000, extract(epoch from upper(r)) * 1000, lower_inc(r), upper_inc(r)))
-      from unnest(p.open_periods) r where r && tstzrange(${from}, ${to}, '[]')), '[]') as periods
+      select json_agg(json_build_array(extract(epoch from lower(w)) * 1000, extract(epoch from upper(w)) * 1000, lower_inc(w), upper_inc(w)))
+      -- Cut to a day around the instants: no unbounded or infinite end reaches JSON.
+      from unnest(p.open_periods) r, lateral (select r * tstzrange(${from}::timestamptz - interval '1 day', ${to}::timestamptz + interval '1 day') as w) x
+      where r && tstzrange(${from}, ${to}, '[]')), '[]') as periods
     from places p
     where p.id = any(${textArray(ids)}::uuid[])`
 }
