@@ -159,8 +159,8 @@ export class HalteConsole extends SignedInElement {
       )}`
   }
 
-  // A mediator's or municipal police officer's token: duty, contacts, and the alerts of
-  // its sectors; none of the operators' tabs, which would only answer 403.
+  // A mediator's or municipal police officer's token: duty, contacts, the alerts and the
+  // reports of its sectors; none of the operators' tabs, which would only answer 403.
   private fieldScreen(token: string) {
     const lang = this.lang2
     return html`<header>
@@ -173,7 +173,8 @@ export class HalteConsole extends SignedInElement {
       <halte-console-field api=${this.api} network=${this.network} lang=${lang} .token=${token} active></halte-console-field>
       <div @halte-new-alert=${() => this.sound && this.beeper.beep()}>
         <halte-console-alerts api=${this.api} network=${this.network} lang=${lang} .token=${token} active field></halte-console-alerts>
-      </div>`
+      </div>
+      <halte-console-reports api=${this.api} network=${this.network} lang=${lang} .token=${token} active field></halte-console-reports>`
   }
 
   private panel(tab: Tab, token: string) {

@@ -43,6 +43,10 @@ interface Payload {
   // A message of the city to its partners (type 'broadcast').
   broadcast_id?: string
   message?: string
+  // A resident's report in a mediator's or police officer's sector (type 'report'): its
+  // kind only; what it says is read in the console.
+  report_id?: string
+  category?: { fr?: string; en?: string }
 }
 
 sw.addEventListener('install', () => void sw.skipWaiting())
@@ -59,9 +63,15 @@ sw.addEventListener('push', (e: PushEventLike) => {
   // halte's alert payloads carry no title: say plainly what it is and what to do. A
   // broadcast is the city's own words, shown as they are.
   const broadcast = p.type === 'broadcast'
+  const report = p.type === 'report'
+  const kind = (en ? p.category?.en : p.category?.fr) ?? p.category?.fr ?? ''
   const title =
     p.title ??
-    (broadcast
+    (report
+      ? en
+        ? 'halte: new report in your sector'
+        : 'halte : nouveau signalement dans votre secteur'
+      : broadcast
       ? en
         ? 'halte: message from the city'
         : 'halte : message de la ville'
@@ -70,7 +80,11 @@ sw.addEventListener('push', (e: PushEventLike) => {
         : 'halte : une personne a besoin d’aide près de chez vous')
   const body =
     p.body ??
-    (broadcast
+    (report
+      ? en
+        ? `${kind ? `${kind}. ` : ''}Open the console to read it and say you are on it.`
+        : `${kind ? `${kind}. ` : ''}Ouvrez la console pour le lire et le prendre en charge.`
+      : broadcast
       ? `${en ? 'Message from the city: ' : 'Message de la ville : '}${p.message ?? ''}`
       : en
         ? 'Open the partner space to say you are on it.'
@@ -79,7 +93,7 @@ sw.addEventListener('push', (e: PushEventLike) => {
   e.waitUntil(
     sw.registration.showNotification(title, {
       body,
-      tag: p.alert_id ?? p.broadcast_id ?? 'halte',
+      tag: p.alert_id ?? p.broadcast_id ?? p.report_id ?? 'halte',
       requireInteraction: true,
       data: { url },
     }),

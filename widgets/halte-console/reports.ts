@@ -1,10 +1,14 @@
 import { html, nothing } from 'lit'
 import { headersFor } from '../lib/api.ts'
 import { dayAndClock, dictionary } from '../lib/i18n.ts'
+import { openStream } from '../lib/stream.ts'
 import { ConsoleSection } from './section.ts'
 
 // Residents' reports (Open311): the queue at precise points, with the photo and the
 // reporter's contact, and each status change with the note the public will read.
+// With `field` (a mediator's or police officer's phone): the reports of its sectors, as
+// the API answers them, without contact, refreshed as the field report stream says
+// one changed.
 
 type Status = 'open' | 'in_progress' | 'closed'
 
@@ -24,6 +28,7 @@ interface Report {
 
 const t = dictionary({
   title: { fr: 'Signalements', en: 'Reports' },
+  fieldTitle: { fr: 'Signalements de mes secteurs', en: 'Reports in my sectors' },
   filterStatus: { fr: 'État', en: 'Status' },
   all: { fr: 'Tous', en: 'All' },
   open: { fr: 'Nouveau', en: 'New' },
@@ -53,7 +58,11 @@ export class ConsoleReports extends ConsoleSection {
     reports: { state: true },
     status: { state: true },
     photos: { state: true },
+    field: { type: Boolean },
   }
+  declare field: boolean
+  private stream: { close(): void } | null = null
+  private reload: ReturnType<typeof setTimeout> | null = null
   declare reports: Report[] | null
   declare status: Status | ''
   declare photos: Record<string, string>
@@ -63,6 +72,33 @@ export class ConsoleReports extends ConsoleSection {
     this.reports = null
     this.status = ''
     this.photos = {}
+    this.field = false
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback()
+    this.stream?.close()
+    this.stream = null
+    if (this.reload) clearTimeout(this.reload)
+    this.reload = null
+  }
+
+  // A new report or a change in my sectors: read the list again (once for a burst, such
+  // as the shift's events a new stream replays).
+  private listen() {
+    this.stream = openStream({
+      base: this.base,
+      path: '/v1/field/reports/stream',
+      lang: this.lang2,
+      token: this.token,
+      onMessage: (m) => {
+        if (m.event !== 'report' || this.reload) return
+        this.reload = setTimeout(() => {
+          this.reload = null
+          void this.load()
+        }, 500)
+      },
+    })
   }
 
   protected override async load() {
@@ -70,6 +106,7 @@ export class ConsoleReports extends ConsoleSection {
     try {
       this.reports = await this.op<Report[]>(`${this.net}/reports${this.status ? `?status=${this.status}` : ''}`)
       void this.loadPhotos()
+      if (this.field && !this.stream) this.listen()
     } catch (err) {
       this.problem = this.messageOf(err)
     }
@@ -111,7 +148,7 @@ export class ConsoleReports extends ConsoleSection {
 
   override render() {
     const lang = this.lang2
-    return html`<h2 tabindex="-1">${t(lang, 'title')}</h2>
+    return html`<h2 tabindex="-1">${t(lang, this.field ? 'fieldTitle' : 'title')}</h2>
       <p class="row">
         <label for="report-status">${t(lang, 'filterStatus')}</label>
         <select id="report-status" @change=${(e: Event) => this.filter(e)}>
@@ -144,7 +181,7 @@ export class ConsoleReports extends ConsoleSection {
       ${r.description ? html`<p>${r.description}</p>` : nothing}
       <p>${t(lang, 'where')} : ${lat.toFixed(5)}, ${lon.toFixed(5)}${r.address ? ` · ${r.address}` : ''} ·
         <a href=${`https://www.openstreetmap.org/?mlat=${lat.toFixed(5)}&mlon=${lon.toFixed(5)}#map=18/${lat.toFixed(5)}/${lon.toFixed(5)}`} target="_blank" rel="noopener noreferrer">${t(lang, 'map')}</a></p>
-      <p class="meta">${t(lang, 'contact')} : ${who || t(lang, 'noContact')}</p>
+      ${this.field ? nothing : html`<p class="meta">${t(lang, 'contact')} : ${who || t(lang, 'noContact')}</p>`}
       ${photo ? html`<p><img src=${photo} alt=${`${t(lang, 'photo')} : ${r.category.name}`} width="160" style="max-width: 100%; height: auto; border-radius: 6px"></p>` : r.media.length ? html`<p class="meta">${t(lang, 'photo')}</p>` : nothing}
       ${r.status_notes ? html`<p class="meta">${t(lang, 'lastNote')} : ${r.status_notes}</p>` : nothing}
       <label for=${`note-${r.id}`}>${t(lang, 'publicNote')}</label>
