@@ -175,6 +175,29 @@ describe('coverage at an instant', () => {
     }
   })
 
+  it('renews a refuge whose materialised periods do not reach the instant, as the hourly job would', async () => {
+    await t.db.sql`update places set open_periods = '{}', periods_from = '-infinity', periods_to = '-infinity' where id = ${ids.a}`
+    const r = await coverage(`at=${encodeURIComponent('2026-11-10T20:00')}`)
+    const d = await distances(r.features)
+    for (const f of r.features) expect(f.properties.covered, f.id).toBe(expected(d.get(f.id)!, new Date(r.at)).covered)
+    const [row] = await t.db.sql<{ to: Date }[]>`select periods_to as to from places where id = ${ids.a}`
+    expect(row!.to.getTime()).toBeGreaterThan(NOW.getTime())
+  })
+
+  it('never counts a help service as a refuge', async () => {
+    const help = await activePlace(t, slug, operator, { lat: 45.745, lon: 4.835, name: 'France Victimes', hours: '24/7' })
+    await t.db.sql`update places set kind = 'support_service' where id = ${help.id}`
+    try {
+      const r = await coverage(`at=${encodeURIComponent('2026-11-14T20:00')}`)
+      const d = await distances(r.features)
+      for (const f of r.features) expect(f.properties.covered, f.id).toBe(expected(d.get(f.id)!, new Date(r.at)).covered)
+      const w = await week('from=2026-11-09')
+      expect(w.critical_refuges.map((c) => c.name)).not.toContain('France Victimes')
+    } finally {
+      await t.db.sql`update places set status = 'withdrawn' where id = ${help.id}`
+    }
+  })
+
   it('reads a wider reach and larger cells as asked', async () => {
     const r = await coverage(`at=${encodeURIComponent('2026-11-14T20:00')}&distance_m=800&cell_m=400`)
     expect(r).toMatchObject({ distance_m: 800, cell_m: 400 })
