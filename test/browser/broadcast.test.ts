@@ -85,8 +85,10 @@ describe.skipIf(!hasChromium)('console “Diffusion” and the partner’s ackno
     await expect.poll(() => c.getByLabel('Nom du secteur').locator('option').allTextContents()).toEqual(['Minimes', 'Vieux-Port'])
 
     await c.getByLabel('Autour d’un point').check()
-    await c.getByLabel('Latitude').fill('46,1590')
-    await c.getByLabel('Longitude').fill('-1.1520')
+    // Other tabs (help services) have their own point fields, mounted while hidden.
+    const panel = c.locator('#panel-broadcasts')
+    await panel.getByLabel('Latitude').fill('46,1590')
+    await panel.getByLabel('Longitude').fill('-1.1520')
     await c.getByLabel('Rayon (m, 5 000 au plus)').fill('1000')
     await c.getByRole('button', { name: 'Envoyer le message' }).click()
     // No push or SMS configured on this server: the count says so rather than pretending.
