@@ -2,7 +2,7 @@ import type { opening_hours } from 'opening_hours'
 import type { Db } from '../db/types.ts'
 import { point } from '../geo/sql.ts'
 import { isoInZone } from '../hours/format.ts'
-import { type CandidateRow, fromLibrary, fromPeriods, type NearestPlace } from '../places/nearest.ts'
+import { type CandidateRow, fromLibrary, fromPeriods, type NearestPlace, openStateColumns } from '../places/nearest.ts'
 import type { HoursNetwork } from '../places/periods.ts'
 import { textArray } from '../db/types.ts'
 
@@ -31,19 +31,10 @@ type Row = CandidateRow & { place_id: string; helps_with: string[]; schedule_not
 export async function findHelpServices(sql: Db, network: HoursNetwork, q: HelpQuery): Promise<HelpService[]> {
   const located = q.lat !== undefined && q.lon !== undefined
   const distance = located ? sql`st_distance(p.location, ${point(sql, q.lat!, q.lon!)})` : sql`0::float8`
-  const covered = sql`(p.periods_from <= ${q.at} and ${q.at} < p.periods_to)`
   const rows = await sql<Row[]>`
     select p.id as place_id, p.name, p.kind, p.address, p.phone, p.features, p.helps_with, p.schedule_note,
       st_y(p.location::geometry) as lat, st_x(p.location::geometry) as lon, ${distance} as distance_m,
-      ${covered} as covered,
-      p.open_periods @> ${q.at}::timestamptz as open_now,
-      (select upper(r) from unnest(p.open_periods) r where r @> ${q.at}::timestamptz) as open_until,
-      (select min(lower(r)) from unnest(p.open_periods) r where lower(r) > ${q.at}) as next_open,
-      p.periods_to, p.opening_hours, p.valid_from, p.valid_until,
-      case when not ${covered} then
-        (select json_agg(json_build_object('from', c.starts_at, 'to', c.ends_at)) from place_closures c
-         where c.place_id = p.id and c.ends_at > ${q.at})
-      end as closures
+      ${openStateColumns(sql, q.at)}
     from places p
     where p.network_id = ${network.id} and p.status = 'active' and p.kind = 'support_service'
       and (cardinality(${textArray(q.helpsWith)}::text[]) = 0 or p.helps_with && ${textArray(q.helpsWith)}::text[])

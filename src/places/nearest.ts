@@ -39,6 +39,22 @@ export interface CandidateRow extends Omit<NearestPlace, 'id' | 'open_now' | 'op
   valid_until: Date | null
 }
 
+// What a candidate row says about a place (alias p) being open at `at`: read from its
+// materialised periods where they cover `at` (covered), and what the library needs to
+// decide it otherwise. Shared by every search that decides "open now" (refuges, help desks).
+export function openStateColumns(sql: Db, at: Date) {
+  const covered = sql`(p.periods_from <= ${at} and ${at} < p.periods_to)`
+  return sql`${covered} as covered,
+        p.open_periods @> ${at}::timestamptz as open_now,
+        (select upper(r) from unnest(p.open_periods) r where r @> ${at}::timestamptz) as open_until,
+        (select min(lower(r)) from unnest(p.open_periods) r where lower(r) > ${at}) as next_open,
+        p.periods_to, p.opening_hours, p.valid_from, p.valid_until,
+        case when not ${covered} then
+          (select json_agg(json_build_object('from', c.starts_at, 'to', c.ends_at)) from place_closures c
+           where c.place_id = p.id and c.ends_at > ${at})
+        end as closures`
+}
+
 // The network searched: by id when the caller holds it, by slug for a public search,
 // which then needs no lookup of its own (the network comes back with the places).
 export type NetworkRef = { id: string } | { slug: string }
@@ -76,15 +92,7 @@ export async function nearestCandidates(sql: Db, ref: NetworkRef, q: NearestQuer
       select p.id as place_id, p.name, p.kind, p.address, p.phone, p.features,
         st_y(p.location::geometry) as lat, st_x(p.location::geometry) as lon,
         st_distance(p.location, ${pt}) as distance_m,
-        ${covered} as covered,
-        p.open_periods @> ${q.at}::timestamptz as open_now,
-        (select upper(r) from unnest(p.open_periods) r where r @> ${q.at}::timestamptz) as open_until,
-        (select min(lower(r)) from unnest(p.open_periods) r where lower(r) > ${q.at}) as next_open,
-        p.periods_to, p.opening_hours, p.valid_from, p.valid_until,
-        case when not ${covered} then
-          (select json_agg(json_build_object('from', c.starts_at, 'to', c.ends_at)) from place_closures c
-           where c.place_id = p.id and c.ends_at > ${q.at})
-        end as closures
+        ${openStateColumns(sql, q.at)}
       from places p
       where p.status = 'active' and p.network_id = n.id and ${servedAsRefuge(sql, q.at)}
         and p.merc && st_expand(${merc}, ${mercRadiusSql(sql, sql`n.radius`, q.lat)})
