@@ -5,7 +5,7 @@ import { createLogger } from '../../src/logger.ts'
 import { drainOutbox } from '../../src/notify/dispatcher.ts'
 import { recordingPush } from '../../src/notify/ports.ts'
 import { createNetwork, createToken } from '../helpers/app.ts'
-import { axeViolations, type CitySite, citySite, embedPage, hasChromium, launch, phone, type ServedHalte, screenshots, serveHalte } from './harness.ts'
+import { axeViolations, type CitySite, citySite, embedPage, hasChromium, launch, phone, pushToServiceWorker, type ServedHalte, screenshots, serveHalte } from './harness.ts'
 
 // Rapid mobilisation on screen: the operator writes one message in the console's
 // "Diffusion" tab, a partner inside the circle reads it on the city site and
@@ -143,26 +143,7 @@ describe.skipIf(!hasChromium)('console “Diffusion” and the partner’s ackno
     await ctx.grantPermissions(['notifications'], { origin: halte.url })
     const page = await ctx.newPage()
     await page.goto(`${halte.url}/partner?network=${slug}`)
-    // Registered as the partner page's device button does; `ready` would wait for a
-    // worker controlling /partner, which one scoped to /widgets/ never is.
-    await page.evaluate(() => navigator.serviceWorker.register('/widgets/halte-sw.js', { scope: '/widgets/' }))
-    await expect
-      .poll(() => page.evaluate(async () => Boolean((await navigator.serviceWorker.getRegistration('/widgets/'))?.active)), { timeout: 10_000 })
-      .toBe(true)
-    const cdp = await ctx.newCDPSession(page)
-    const regs: { registrationId: string; scopeURL: string }[] = []
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations))
-    await cdp.send('ServiceWorker.enable')
-    await expect.poll(() => regs.some((r) => r.scopeURL === `${halte.url}/widgets/`)).toBe(true)
-    const registrationId = regs.find((r) => r.scopeURL === `${halte.url}/widgets/`)!.registrationId
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: halte.url, registrationId, data: payload! })
-    const shown = () =>
-      page.evaluate(async () => {
-        const reg = await navigator.serviceWorker.getRegistration('/widgets/')
-        return (await reg!.getNotifications()).map((n) => ({ title: n.title, body: n.body, url: (n.data as { url: string }).url }))
-      })
-    await expect.poll(shown, { timeout: 10_000 }).toHaveLength(1)
-    expect((await shown())[0]).toEqual({
+    expect((await pushToServiceWorker(ctx, page, halte.url, payload!))[0]).toEqual({
       title: 'halte : message de la ville',
       body: `Message de la ville : ${message}`,
       url: `${halte.url}/partner?network=${slug}`,

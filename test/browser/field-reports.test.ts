@@ -6,7 +6,7 @@ import { recordingPush } from '../../src/notify/ports.ts'
 import { subscription } from '../alerts/fixtures.ts'
 import { collection, feature, IN_A, IN_B, SECTOR_A, SECTOR_B } from '../field/fixtures.ts'
 import { createNetwork, createToken } from '../helpers/app.ts'
-import { axeViolations, hasChromium, launch, phone, type ServedHalte, screenshots, serveHalte } from './harness.ts'
+import { axeViolations, hasChromium, launch, phone, pushToServiceWorker, type ServedHalte, screenshots, serveHalte } from './harness.ts'
 
 // A mediator's phone: the field screen lists the residents' reports of its sector (not
 // another sector's, never the reporter's contact), a new one appears as it is filed, and
@@ -85,24 +85,7 @@ describe.skipIf(!hasChromium)('<halte-console> field screen: reports of my secto
     await ctx.grantPermissions(['notifications'], { origin: halte.url })
     const page = await ctx.newPage()
     await page.goto(`${halte.url}/console?network=${slug}`)
-    await page.evaluate(() => navigator.serviceWorker.register('/widgets/halte-sw.js', { scope: '/widgets/' }))
-    await expect
-      .poll(() => page.evaluate(async () => Boolean((await navigator.serviceWorker.getRegistration('/widgets/'))?.active)), { timeout: 10_000 })
-      .toBe(true)
-    const cdp = await ctx.newCDPSession(page)
-    const regs: { registrationId: string; scopeURL: string }[] = []
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations))
-    await cdp.send('ServiceWorker.enable')
-    await expect.poll(() => regs.some((r) => r.scopeURL === `${halte.url}/widgets/`)).toBe(true)
-    const registrationId = regs.find((r) => r.scopeURL === `${halte.url}/widgets/`)!.registrationId
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: halte.url, registrationId, data: payload! })
-    const shown = () =>
-      page.evaluate(async () => {
-        const reg = await navigator.serviceWorker.getRegistration('/widgets/')
-        return (await reg!.getNotifications()).map((n) => ({ title: n.title, body: n.body, url: (n.data as { url: string }).url }))
-      })
-    await expect.poll(shown, { timeout: 10_000 }).toHaveLength(1)
-    const [note] = await shown()
+    const [note] = await pushToServiceWorker(ctx, page, halte.url, payload!)
     expect(note!.title).toBe('halte : nouveau signalement dans votre secteur')
     expect(note!.body).toBe('Harcèlement de rue. Ouvrez la console pour le lire et le prendre en charge.')
     expect(note!.url).toMatch(new RegExp(`^${halte.url}/console\\?network=${slug}&report=[0-9a-f-]{36}$`))

@@ -123,3 +123,40 @@ export async function screenshots(page: Page, name: string) {
   }
   await page.setViewportSize({ width: 390, height: 844 })
 }
+
+export interface ShownNotification {
+  title: string
+  body: string
+  url: string
+}
+
+// A push delivered to halte's service worker (registered at /widgets/ on halte's own
+// page) as DevTools delivers one: headless Chromium has no push service to send through.
+// Resolves with the notifications the worker shows, once there is at least one.
+export async function pushToServiceWorker(ctx: BrowserContext, page: Page, halteUrl: string, payload: string): Promise<ShownNotification[]> {
+  const scope = `${halteUrl}/widgets/`
+  await page.evaluate(() => navigator.serviceWorker.register('/widgets/halte-sw.js', { scope: '/widgets/' }))
+  await waitUntil(() => page.evaluate(async () => Boolean((await navigator.serviceWorker.getRegistration('/widgets/'))?.active)))
+  const cdp = await ctx.newCDPSession(page)
+  const regs: { registrationId: string; scopeURL: string }[] = []
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations))
+  await cdp.send('ServiceWorker.enable')
+  await waitUntil(async () => regs.some((r) => r.scopeURL === scope))
+  const registrationId = regs.find((r) => r.scopeURL === scope)!.registrationId
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: halteUrl, registrationId, data: payload })
+  const shown = () =>
+    page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.getRegistration('/widgets/')
+      return (await reg!.getNotifications()).map((n) => ({ title: n.title, body: n.body, url: (n.data as { url: string }).url }))
+    })
+  await waitUntil(async () => (await shown()).length > 0)
+  return shown()
+}
+
+async function waitUntil(check: () => Promise<boolean>, ms = 10_000) {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still not true after ${ms} ms: ${check.toString().slice(0, 120)}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

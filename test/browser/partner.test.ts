@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { subscription } from '../alerts/fixtures.ts'
 import { createNetwork, createToken } from '../helpers/app.ts'
 import { baseFeed, uploadFeed } from '../transit/feed.ts'
-import { axeViolations, type CitySite, citySite, embedPage, hasChromium, launch, phone, type ServedHalte, screenshots, serveHalte } from './harness.ts'
+import { axeViolations, type CitySite, citySite, embedPage, hasChromium, launch, phone, pushToServiceWorker, type ServedHalte, screenshots, serveHalte } from './harness.ts'
 
 // A bar owner: applies from the city's site, is approved, sees an alert arrive live and
 // says "I'm on it", keeps hours and closures up to date, and turns on notifications
@@ -277,21 +277,8 @@ describe.skipIf(!hasChromium)('<halte-partner>', () => {
 
     // What the worker does with halte's alert push (delivered as DevTools does): a
     // notification in words, whose link opens this network's partner page.
-    const cdp = await ctx.newCDPSession(page)
-    const regs: { registrationId: string; scopeURL: string }[] = []
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations))
-    await cdp.send('ServiceWorker.enable')
-    await expect.poll(() => regs.some((r) => r.scopeURL === `${halte.url}/widgets/`)).toBe(true)
-    const registrationId = regs.find((r) => r.scopeURL === `${halte.url}/widgets/`)!.registrationId
     const payload = { type: 'alert', alert_id: crypto.randomUUID(), network: slug, status: 'open', audience: 'partner' }
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: halte.url, registrationId, data: JSON.stringify(payload) })
-    const shown = () =>
-      page.evaluate(async () => {
-        const reg = await navigator.serviceWorker.getRegistration('/widgets/')
-        return (await reg!.getNotifications()).map((n) => ({ title: n.title, body: n.body, url: (n.data as { url: string }).url }))
-      })
-    await expect.poll(shown, { timeout: 10_000 }).toHaveLength(1)
-    expect((await shown())[0]).toEqual({
+    expect((await pushToServiceWorker(ctx, page, halte.url, JSON.stringify(payload)))[0]).toEqual({
       title: 'halte : une personne a besoin d’aide près de chez vous',
       body: 'Ouvrez l’espace partenaire pour dire « Je m’en occupe ».',
       url: `${halte.url}/partner?network=${slug}`,
