@@ -3,19 +3,8 @@ import { SignedInElement } from './lib/base.ts'
 import { dictionary } from './lib/i18n.ts'
 import { baseStyles } from './lib/styles.ts'
 import './halte-console/alerts.ts'
-import './halte-console/broadcasts.ts'
-import './halte-console/coverage.ts'
 import './halte-console/field.ts'
-import './halte-console/gtfs.ts'
-import './halte-console/help.ts'
-import './halte-console/moderation.ts'
-import './halte-console/places.ts'
-import './halte-console/renewals.ts'
 import './halte-console/reports.ts'
-import './halte-console/sectors.ts'
-import './halte-console/stats.ts'
-import './halte-console/tokens.ts'
-import './halte-console/walks.ts'
 import { Beeper } from './halte-console/sound.ts'
 
 // <halte-console>: the operator's screen. Tabs (arrow keys move between them, as in
@@ -24,6 +13,23 @@ import { Beeper } from './halte-console/sound.ts'
 
 const TABS = ['alerts', 'moderation', 'reports', 'broadcasts', 'places', 'renewals', 'gtfs', 'tokens', 'sectors', 'walks', 'help', 'stats', 'coverage'] as const
 type Tab = (typeof TABS)[number]
+
+// What the console needs at once (live alerts, the field screen) comes with it; every
+// other tab's module is fetched the first time the tab is opened, so a supervision
+// room's screen shows its alerts after one small download (npm run bench -- widgets).
+const LATER: Partial<Record<Tab, () => Promise<unknown>>> = {
+  moderation: () => import('./halte-console/moderation.ts'),
+  broadcasts: () => import('./halte-console/broadcasts.ts'),
+  places: () => import('./halte-console/places.ts'),
+  renewals: () => import('./halte-console/renewals.ts'),
+  gtfs: () => import('./halte-console/gtfs.ts'),
+  tokens: () => import('./halte-console/tokens.ts'),
+  sectors: () => import('./halte-console/sectors.ts'),
+  walks: () => import('./halte-console/walks.ts'),
+  help: () => import('./halte-console/help.ts'),
+  stats: () => import('./halte-console/stats.ts'),
+  coverage: () => import('./halte-console/coverage.ts'),
+}
 
 const t = dictionary({
   signIn: { fr: 'Console de supervision', en: 'Supervision console' },
@@ -122,6 +128,8 @@ export class HalteConsole extends SignedInElement {
 
   private select(tab: Tab, focus = false) {
     this.tab = tab
+    // A tab whose module cannot be fetched stays empty; the others keep working.
+    LATER[tab]?.().catch((err: unknown) => console.error(`halte-console: tab ${tab} could not load`, err))
     if (focus) void this.updateComplete.then(() => (this.renderRoot.querySelector(`#tab-${tab}`) as HTMLElement | null)?.focus())
   }
 
