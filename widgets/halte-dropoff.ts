@@ -65,8 +65,10 @@ export class HalteDropoff extends HalteElement {
     step: { state: true },
     notice: { state: true },
     trip: { state: true },
+    askErase: { state: true },
   }
   declare tiles: string
+  declare askErase: boolean
   declare step: Step
   declare notice: string
   declare trip: Trip | null
@@ -96,6 +98,7 @@ export class HalteDropoff extends HalteElement {
     this.step = { kind: 'bus' }
     this.notice = ''
     this.trip = null
+    this.askErase = false
   }
 
   private get storageKey() {
@@ -425,8 +428,57 @@ export class HalteDropoff extends HalteElement {
       <div aria-live="assertive" role="status">${status}</div>
       ${s.lost ? html`<p class="error">${t(lang, 'lost')}</p>` : nothing}
       ${s.checkedAt && !terminal ? html`<p class="hint">${t(lang, 'checking')} ${s.checkedAt.toTimeString().slice(0, 8)}</p>` : nothing}
-      ${terminal ? html`<p><button type="button" @click=${() => this.restart()}>${t(lang, 'again')}</button></p>` : nothing}
+      ${terminal ? html`<p><button type="button" @click=${() => this.restart()}>${t(lang, 'again')}</button></p>${this.renderMyData()}` : nothing}
     </div>`
+  }
+
+  // The rider's rights once the request is over (halte refuses to erase one the driver
+  // still needs): download all halte keeps about it, or erase it now after a second step.
+  private renderMyData() {
+    const lang = this.lang2
+    return html`<section aria-labelledby="halte-dropoff-data">
+      <h3 id="halte-dropoff-data">${t(lang, 'myData')}</h3>
+      ${
+        this.askErase
+          ? html`<div id="halte-dropoff-erase" tabindex="-1"><p><strong>${t(lang, 'eraseQ')}</strong></p>
+              <p class="row"><button type="button" @click=${() => this.erase()}>${t(lang, 'eraseYes')}</button>
+              <button type="button" class="secondary" @click=${() => (this.askErase = false)}>${t(lang, 'eraseNo')}</button></p></div>`
+          : html`<p class="row"><button type="button" class="secondary" @click=${() => this.download()}>${t(lang, 'download')}</button>
+              <button type="button" class="secondary" @click=${() => this.openErase()}>${t(lang, 'erase')}</button></p>`
+      }
+    </section>`
+  }
+
+  private async download() {
+    const f = this.followed
+    if (!f) return
+    try {
+      const data = await this.call<unknown>(`/v1/dropoffs/${enc(f.id)}/export`, { accessToken: f.access_token })
+      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }))
+      const link = Object.assign(document.createElement('a'), { href: url, download: `halte-descente-${f.id.slice(0, 8)}.json` })
+      link.click()
+      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  private openErase() {
+    this.askErase = true
+    this.focus1('#halte-dropoff-erase')
+  }
+
+  private async erase() {
+    const f = this.followed
+    if (!f) return
+    try {
+      await this.call(`/v1/dropoffs/${enc(f.id)}`, { method: 'DELETE', accessToken: f.access_token })
+      this.askErase = false
+      this.restart()
+      this.notice = t(this.lang2, 'erased')
+    } catch (err) {
+      this.fail(err)
+    }
   }
 }
 

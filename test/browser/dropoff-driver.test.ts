@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { createServer, type Server, type Socket, connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { Browser, Locator, Page } from 'playwright-core'
@@ -140,6 +141,19 @@ describe.skipIf(!hasChromium)('<halte-dropoff> and <halte-driver>', () => {
     await rider.getByText('Refusé : la circulation ne permet pas de s’arrêter. « Travaux, voie étroite »').waitFor({ timeout: 8000 })
     await rider.getByRole('button', { name: 'Nouvelle demande' }).waitFor()
     expect(await axeViolations(page)).toEqual([])
+
+    // Over: the rider takes what halte keeps about it, then erases it.
+    const [download] = await Promise.all([page.waitForEvent('download'), rider.getByRole('button', { name: 'Télécharger mes données' }).click()])
+    const exported = JSON.parse(await readFile((await download.path())!, 'utf8')) as Record<string, unknown>
+    expect(JSON.stringify(exported)).toContain(kept.id)
+    await rider.getByRole('button', { name: 'Effacer mes données' }).click()
+    expect(await axeViolations(page)).toEqual([])
+    await rider.getByRole('button', { name: 'Oui, effacer' }).click()
+    await rider.getByText('Vos données ont été effacées.').waitFor()
+    const [erased] = await halte.db.sql<{ erased_at: Date | null; snapped: string | null }[]>`select erased_at, snapped::text from dropoffs where id = ${kept.id}`
+    expect(erased!.erased_at).not.toBeNull()
+    expect(erased!.snapped).toBeNull()
+    expect(await page.evaluate((k) => sessionStorage.getItem(k), `halte:dropoff:${slug}`)).toBeNull()
     await ctx.close()
     await cabCtx.close()
   })
