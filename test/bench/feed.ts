@@ -9,11 +9,10 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import postgres from 'postgres'
-import { hashToken } from '../../src/auth/tokens.ts'
 import { connect, ensureSchema } from '../../src/runtime/database.ts'
 import { migrateFromDisk } from '../../src/runtime/migrations.ts'
-import { makeLine, pointAt } from '../../src/transit/geometry.ts'
 import { listeningUrl, runCli } from '../helpers/process.ts'
+import { driverTargets, type Target } from './driver-targets.ts'
 import { percentile, printTable, rssMiB } from './lib.ts'
 
 const REAL_PG = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -71,62 +70,13 @@ export async function run() {
   }
 }
 
-interface Target {
-  vehicle: string
-  token: string
-  trip: string
-  point: { lat: number; lon: number }
-  at: string
-}
-
 async function feed(sql: ReturnType<typeof connect>, schema: string, children: ReturnType<typeof runCli>[]) {
   const [network] = await sql<{ id: string }[]>`select id from networks where slug = 'solea'`
-  // One bus trip per stream, the bus at its first stop, the rider's point ~300 m past the second.
-  // A request must be on a trip that runs at its instant: each one is sent with an
-  // instant two minutes into its trip's run, on its next service day (the first
-  // one the calendar gives when all are past).
-  const trips = await sql<{ trip_id: string; dists_m: number[]; coords: [number, number][]; at: Date }[]>`
-    with runs as (
-      select t.feed_id, t.trip_id, t.service_id,
-        (select min(gtfs_time_s(coalesce(st.departure_time, st.arrival_time))) from transit_stop_times st
-         where st.feed_id = t.feed_id and st.trip_id = t.trip_id) as first_s
-      from transit_trips t
-    ), service_days as (
-      select c.feed_id, c.service_id, d::date as day
-      from transit_calendar c, generate_series(c.start_date::timestamp, c.end_date::timestamp, interval '1 day') d
-      where c.days[extract(isodow from d)::int]
-        and not exists (select 1 from transit_calendar_dates cd where cd.feed_id = c.feed_id and cd.service_id = c.service_id
-                        and cd.date = d::date and cd.exception_type = 2)
-      union
-      select feed_id, service_id, date from transit_calendar_dates where exception_type = 1
-    )
-    select t.trip_id, p.dists_m, (st_asgeojson(sh.geog)::json)->'coordinates' as coords,
-      ((day.day + time '12:00') at time zone n.timezone) - interval '12 hours' + make_interval(secs => runs.first_s + 120) as at
-    from transit_trips t
-    join runs using (feed_id, trip_id)
-    join gtfs_feeds f on f.id = t.feed_id join networks n on n.id = f.network_id
-    join transit_routes r using (feed_id, route_id)
-    join transit_patterns p on p.feed_id = t.feed_id and p.pattern_id = t.pattern_id
-    join transit_shapes sh on sh.feed_id = t.feed_id and sh.shape_id = p.shape_id
-    cross join lateral (
-      select sd.day from service_days sd where sd.feed_id = t.feed_id and sd.service_id = t.service_id
-      order by sd.day < current_date, case when sd.day >= current_date then sd.day end, sd.day desc limit 1) day
-    where r.route_type = 3 and array_length(p.dists_m, 1) >= 3 and runs.first_s is not null
-    order by t.trip_id limit ${STREAMS}`
-  const targets: Target[] = []
-  for (const [n, t] of trips.entries()) {
-    const line = makeLine(t.coords)
-    const along = Math.min(line.length - 1, Math.max(t.dists_m[0]! + 200, t.dists_m[1]! + 50))
-    const [lon, lat] = pointAt(line, along)
-    const [slon, slat] = pointAt(line, t.dists_m[0]!)
-    const token = `halte_driver_bench${n}_${crypto.randomUUID()}`
-    targets.push({ vehicle: `v${n}`, token, trip: t.trip_id, point: { lat, lon }, at: t.at.toISOString() })
-    await sql`insert into tokens (token_hash, role, network_id, vehicle, label)
-              values (${await hashToken(token)}, 'driver', ${network!.id}, ${`v${n}`}, 'bench')`
-    await sql`insert into vehicle_positions (network_id, vehicle, trip_id, location, along_m, at)
-              values (${network!.id}, ${`v${n}`}, ${t.trip_id}, st_setsrid(st_makepoint(${slon}, ${slat}), 4326)::geography, ${t.dists_m[0]!}, now())`
-  }
-  const server = runCli(['serve'], { DATABASE_URL: REAL_PG, HALTE_DB_SCHEMA: schema, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' })
+  const targets = await driverTargets(sql, network!.id, STREAMS)
+  const server = runCli(['serve'], { DATABASE_URL: REAL_PG, HALTE_DB_SCHEMA: schema, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
+    // Riders come from many addresses through a proxy: one address would meet the
+    // per-client request limit after a few requests.
+    HALTE_TRUSTED_PROXIES: '127.0.0.1' })
   children.push(server)
   const url = new URL(await listeningUrl(server).catch(async () => {
     throw new Error(server.output())
@@ -182,7 +132,7 @@ async function feed(sql: ReturnType<typeof connect>, schema: string, children: R
     posts.push(
       fetch(`${url.origin}/v1/networks/solea/dropoffs`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}` },
         body: JSON.stringify({ trip_id: target.trip, location: target.point, at: target.at }),
       }).then(async (res) => {
         const body = (await res.json()) as { id: string }
