@@ -1,7 +1,7 @@
 import type { Db } from '../db/types.ts'
 import type { Logger } from '../logger.ts'
 import type { Clock } from '../services.ts'
-import { claimDue, deleteSubscription, findSubscription, markDropped, markRetry, markSent, type OutboxRow, releaseClaims } from './outbox.ts'
+import { claimDue, deleteSubscription, findSubscription, markDropped, markRetry, markSent, type OutboxRow, releaseBackoff, releaseClaims } from './outbox.ts'
 import type { PushSender, SendResult, SmsSender } from './ports.ts'
 
 export interface DispatcherOptions {
@@ -19,6 +19,9 @@ export interface DispatcherOptions {
   // Set by outboxRunner: rows claimed and not settled yet, so that a stopping process
   // hands them back at once instead of leaving them leased for leaseMs.
   shutdown?: { stopping: boolean; waiting: Set<string>; sending: Set<string> }
+  // When each push service's (origin's) waiting messages were last released; kept
+  // across drains by outboxRunner.
+  released?: Map<string, number>
 }
 
 // Exponential backoff with a cap and some jitter so retries of one burst spread out.
@@ -38,18 +41,20 @@ export async function drainOutbox(o: DispatcherOptions): Promise<number> {
   if (!channels.length) return 0
   let settled = 0
   const held = o.shutdown
+  const released = o.released ?? new Map<string, number>()
   for (;;) {
     if (held?.stopping) return settled
     const rows = await claimDue(o.sql, o.clock.now(), batch, o.leaseMs ?? 30_000, channels)
     if (!rows.length) return settled
     for (const row of rows) held?.waiting.add(row.id)
     const queue = [...rows]
+    let recovered = false
     const workers = Array.from({ length: Math.min(o.concurrency ?? 16, rows.length) }, async () => {
       for (let row = queue.shift(); row && !held?.stopping; row = queue.shift()) {
         held?.waiting.delete(row.id)
         held?.sending.add(row.id)
         try {
-          await settle(o, row)
+          if (await settle(o, row, released)) recovered = true
         } finally {
           held?.sending.delete(row.id)
         }
@@ -57,54 +62,81 @@ export async function drainOutbox(o: DispatcherOptions): Promise<number> {
       }
     })
     await Promise.all(workers)
-    if (rows.length < batch) return settled
+    // A push service that answers again gets its waiting messages now, not at the end
+    // of each one's backoff (up to minutes after an outage): claim them on this pass.
+    if (rows.length < batch && !recovered) return settled
   }
 }
 
-async function settle(o: DispatcherOptions, row: OutboxRow) {
+// Backoff is per message, but outages are per push service: once a service accepts a
+// message again, the messages waiting out its failures are due at once. The failures
+// may have been another instance's, so a success looks (one UPDATE, usually of no row)
+// at most every RELEASE_CHECK_MS per service, and at once after a failure seen here.
+// Returns whether any message was made due.
+const RELEASE_CHECK_MS = 5000
+
+async function settle(o: DispatcherOptions, row: OutboxRow, released: Map<string, number>): Promise<boolean> {
   let result: SendResult
+  let origin: string | undefined
   try {
-    result = await deliver(o, row)
+    const sent = await deliver(o, row)
+    result = sent.result
+    origin = sent.origin
   } catch (e) {
     result = { ok: false, retry: true, error: e instanceof Error ? e.message : String(e) }
   }
   const now = o.clock.now()
-  if (result.ok) return markSent(o.sql, row.id, now)
+  if (result.ok) {
+    await markSent(o.sql, row.id, now)
+    const last = origin === undefined ? undefined : released.get(origin)
+    if (origin && (last === undefined || now.getTime() - last >= RELEASE_CHECK_MS)) {
+      released.set(origin, now.getTime())
+      const due = await releaseBackoff(o.sql, origin, now)
+      if (due) o.log.info('push service answers again: waiting messages due now', { origin, messages: due })
+      return due > 0
+    }
+    return false
+  }
+  if (origin && result.retry) released.delete(origin)
   if (result.gone) {
     if (row.subscription_id) await deleteSubscription(o.sql, row.subscription_id)
     o.log.info('push subscription gone, removed', { outbox_id: row.id, status: result.status })
-    return markDropped(o.sql, row.id, result.error)
+    await markDropped(o.sql, row.id, result.error)
+    return false
   }
   const last = !result.retry || row.attempts >= (o.maxAttempts ?? 8)
   o.log.warn('outbox send failed', { outbox_id: row.id, channel: row.channel, attempts: row.attempts, error: result.error, final: last })
-  const at = last ? null : new Date(now.getTime() + backoffMs(row.attempts, o.baseDelayMs ?? 2000, o.maxDelayMs ?? 300_000))
-  return markRetry(o.sql, row.id, at, result.error)
+  // A peer's Retry-After is a floor: asking sooner would only be refused again.
+  const wait = Math.max(backoffMs(row.attempts, o.baseDelayMs ?? 2000, o.maxDelayMs ?? 300_000), (result.retryAfterS ?? 0) * 1000)
+  await markRetry(o.sql, row.id, last ? null : new Date(now.getTime() + wait), result.error)
+  return false
 }
 
-async function deliver(o: DispatcherOptions, row: OutboxRow): Promise<SendResult> {
+async function deliver(o: DispatcherOptions, row: OutboxRow): Promise<{ result: SendResult; origin?: string }> {
   const messageId = `halte-outbox-${row.id}`
   if (row.channel === 'push') {
-    if (!o.push) return { ok: false, retry: false, error: 'no push sender configured' }
+    if (!o.push) return { result: { ok: false, retry: false, error: 'no push sender configured' } }
     const sub = row.subscription_id ? await findSubscription(o.sql, row.subscription_id) : null
-    if (!sub) return { ok: false, gone: true, retry: false, error: 'subscription removed' }
+    if (!sub) return { result: { ok: false, gone: true, retry: false, error: 'subscription removed' } }
     const payload = JSON.stringify({ ...row.payload, message_id: messageId })
     // Topic lets a push service replace an undelivered older message of the same alert
     // or drop-off request (a rider offline until "done" needs no stale "accepted").
     const about = row.alert_id ?? row.dropoff_id
     const topic = about ? about.replace(/-/g, '').slice(0, 32) : undefined
-    return o.push.send({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, { ttlS: 600, topic })
+    const result = await o.push.send({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, { ttlS: 600, topic })
+    return { result, origin: URL.canParse(sub.endpoint) ? new URL(sub.endpoint).origin : undefined }
   }
-  if (!o.sms) return { ok: false, retry: false, error: 'no SMS sender configured' }
+  if (!o.sms) return { result: { ok: false, retry: false, error: 'no SMS sender configured' } }
   const { body, from } = row.payload as { body?: string; from?: string }
-  if (!row.to_number || !body || !from) return { ok: false, retry: false, error: 'SMS row without number, sender or text' }
-  return o.sms.send({ from, to: row.to_number, body, idempotencyKey: messageId })
+  if (!row.to_number || !body || !from) return { result: { ok: false, retry: false, error: 'SMS row without number, sender or text' } }
+  return { result: await o.sms.send({ from, to: row.to_number, body, idempotencyKey: messageId }) }
 }
 
 // One drain at a time per process; a wake during a drain asks for one more pass, so a
 // row committed while the dispatcher was busy still goes out at once.
 export function outboxRunner(options: DispatcherOptions) {
   const shutdown = { stopping: false, waiting: new Set<string>(), sending: new Set<string>() }
-  const o = { ...options, shutdown }
+  const o = { ...options, shutdown, released: new Map<string, number>() }
   let running: Promise<number> | undefined
   let again = false
   let lastRunAt: Date | null = null

@@ -125,6 +125,19 @@ export async function markRetry(sql: Db, id: string, at: Date | null, error: str
   }
 }
 
+// The push messages to one service (an origin) waiting out a failed attempt, made due
+// now: the service has just accepted a message again.
+export async function releaseBackoff(sql: Db, origin: string, now: Date): Promise<number> {
+  const rows = await sql`
+    update outbox o set next_attempt_at = ${now}
+    from push_subscriptions s
+    where s.id = o.subscription_id and o.channel = 'push' and o.status = 'pending' and o.attempts > 0
+      and o.next_attempt_at > ${now} and (o.locked_until is null or o.locked_until <= ${now})
+      and starts_with(s.endpoint, ${`${origin}/`})
+    returning o.id`
+  return rows.length
+}
+
 export async function findSubscription(sql: Db, id: string) {
   const [row] = await sql<{ id: string; endpoint: string; p256dh: string; auth: string }[]>`
     select id, endpoint, p256dh, auth from push_subscriptions where id = ${id}`

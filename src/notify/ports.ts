@@ -9,7 +9,8 @@ export interface PushTarget {
 export type SendResult =
   | { ok: true; id?: string }
   // gone: the recipient no longer exists (push 404/410): drop it, never retry.
-  | { ok: false; gone?: boolean; retry: boolean; status?: number; error: string }
+  // retryAfterS: the peer asked for a pause (HTTP Retry-After); never retried sooner.
+  | { ok: false; gone?: boolean; retry: boolean; status?: number; error: string; retryAfterS?: number }
 
 export interface PushSender {
   send(target: PushTarget, payload: string, opts: { ttlS: number; topic?: string }): Promise<SendResult>
@@ -50,4 +51,13 @@ export function recordingSms(answer: () => SendResult = () => ({ ok: true })) {
 }
 
 // Push services and Twilio say "slow down" or "try later" with these.
+// Retry-After as seconds, from either form HTTP allows (delay or date); at most an hour,
+// so a peer's mistake cannot park a message for days.
+export function retryAfterSeconds(value: string | undefined, now: Date): number | undefined {
+  if (!value) return undefined
+  const v = value.trim()
+  const s = /^\d+$/.test(v) ? Number(v) : (Date.parse(v) - now.getTime()) / 1000
+  return Number.isFinite(s) ? Math.min(3600, Math.max(0, Math.ceil(s))) : undefined
+}
+
 export const retryable = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500

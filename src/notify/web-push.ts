@@ -4,7 +4,7 @@ import type { LookupFunction } from 'node:net'
 import webpush from 'web-push'
 import { allowedHostKeys, checkPushEndpoint, isPublicAddress } from './endpoint.ts'
 import type { PushSender } from './ports.ts'
-import { retryable } from './ports.ts'
+import { retryable, retryAfterSeconds } from './ports.ts'
 
 // How a host name becomes addresses; tests give their own.
 export type Resolve = (host: string) => Promise<LookupAddress[]>
@@ -78,7 +78,10 @@ export function webPushSender(o: {
         if (e instanceof NonPublicAddress) return { ok: false, retry: false, error: e.message }
         const status = (e as { statusCode?: number }).statusCode
         if (status === 404 || status === 410) return { ok: false, gone: true, retry: false, status, error: `gone (${status})` }
-        if (status !== undefined) return { ok: false, retry: retryable(status), status, error: `push service answered ${status}` }
+        if (status !== undefined) {
+          const retryAfterS = retryAfterSeconds((e as { headers?: Record<string, string> }).headers?.['retry-after'], new Date())
+          return { ok: false, retry: retryable(status), status, error: `push service answered ${status}`, ...(retryAfterS === undefined ? {} : { retryAfterS }) }
+        }
         // Network errors, timeouts, TLS failures: the push service may be back later.
         return { ok: false, retry: true, error: e instanceof Error ? e.message : String(e) }
       }

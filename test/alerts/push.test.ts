@@ -62,6 +62,7 @@ afterEach(async () => {
   await t.db.sql`delete from push_subscriptions`
   await t.db.sql`update outbox set status = 'dropped' where status = 'pending'`
   peer.failNext(0, 0)
+  peer.setFault(null)
 })
 afterAll(async () => {
   await peer?.close()
@@ -131,6 +132,40 @@ describe('web push through the outbox', () => {
       expect(await peer.messages(sub.clientHash)).toHaveLength(1)
     })
   }
+
+  it('429 with Retry-After: the message waits at least as long as the push service asked', async () => {
+    await subscribedPartner()
+    const alert = await raise()
+    peer.setFault({ status: 429, retryAfterS: 30 })
+    await drain()
+    peer.setFault(null)
+    const [row] = await outboxOf(alert.id)
+    expect(row!.status).toBe('pending')
+    // The backoff alone would be about 1 s.
+    expect(row!.next_attempt_at.getTime() - now.getTime()).toBeGreaterThanOrEqual(30_000)
+    now = new Date(now.getTime() + 5000)
+    expect(await drain()).toBe(0)
+  })
+
+  it('once the push service answers again, the messages waiting out its outage go at once', async () => {
+    const { sub } = await subscribedPartner()
+    peer.setFault({ status: 500 })
+    const first = await raise()
+    await drain()
+    now = new Date(now.getTime() + 1500)
+    await drain()
+    const waiting = await outboxOf(first.id)
+    expect(waiting.map((r) => [r.status, r.attempts])).toEqual([['pending', 2]])
+    expect(waiting[0]!.next_attempt_at.getTime()).toBeGreaterThan(now.getTime() + 1000)
+    // The service is back; a new alert's push gets through, and with it the waiting one,
+    // long before its own backoff would have let it go.
+    peer.setFault(null)
+    const second = await raise()
+    await drain()
+    expect((await outboxOf(second.id)).map((r) => r.status)).toEqual(['sent'])
+    expect((await outboxOf(first.id)).map((r) => r.status)).toEqual(['sent'])
+    expect(await peer.messages(sub.clientHash)).toHaveLength(2)
+  })
 
   it('gives up after the attempt cap and keeps the row as failed', async () => {
     await subscribedPartner()

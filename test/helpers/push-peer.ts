@@ -21,6 +21,10 @@ export interface PushPeer {
   messages(clientHash: string): Promise<string[]>
   // The next `count` pushes get this status instead of reaching the service (replaces earlier faults).
   failNext(status: number, count: number): void
+  // Until cleared (null), every push gets this status (429 with its Retry-After, in seconds).
+  setFault(fault: { status: number; retryAfterS?: number } | null): void
+  // Every answer the front gave: the push's Topic, its path (which subscription), the status.
+  answers: { topic: string; path: string; status: number; at: number }[]
   received: number
   close(): Promise<void>
 }
@@ -74,16 +78,22 @@ export async function startPushPeer(): Promise<PushPeer> {
     return text.startsWith('{') ? JSON.parse(text) : {}
   }
   const faults: number[] = []
-  const peer = { received: 0 } as PushPeer
+  let standing: { status: number; retryAfterS?: number } | null = null
+  const peer = { received: 0, answers: [] } as unknown as PushPeer
   const front: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     peer.received++
-    const fault = faults.shift()
+    const answered = (status: number) =>
+      peer.answers.push({ topic: String(req.headers.topic ?? ''), path: req.url ?? '', status, at: performance.now() })
+    const fault = faults.shift() ?? standing?.status
     if (fault !== undefined) {
       req.resume()
-      res.writeHead(fault, fault === 429 ? { 'retry-after': '1' } : {}).end()
+      const retryAfter = String(standing?.retryAfterS ?? 1)
+      res.writeHead(fault, fault === 429 ? { 'retry-after': retryAfter } : {}).end()
+      answered(fault)
       return
     }
     const up = httpRequest(`${backend}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+      answered(r.statusCode ?? 502)
       res.writeHead(r.statusCode ?? 502, r.headers)
       r.pipe(res)
     })
@@ -112,6 +122,9 @@ export async function startPushPeer(): Promise<PushPeer> {
     failNext(status: number, count: number) {
       faults.length = 0
       for (let i = 0; i < count; i++) faults.push(status)
+    },
+    setFault(fault: { status: number; retryAfterS?: number } | null) {
+      standing = fault
     },
     async close() {
       agent.destroy()
