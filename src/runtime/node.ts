@@ -1,10 +1,12 @@
 import { type AddressInfo, createServer } from 'node:net'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { resolve as resolvePath } from 'node:path'
 import { serve } from '@hono/node-server'
 import { createApp } from '../app.ts'
 import { nodeWidgetAssets } from './widget-assets.ts'
 import { type Config, loadConfig } from '../config.ts'
 import type { Logger } from '../logger.ts'
+import { Metrics } from '../http/metrics.ts'
 import { outboxRunner } from '../notify/dispatcher.ts'
 import { channelsOf, logChannels } from '../notify/health.ts'
 import { nodeDocsAssets } from './docs-assets.ts'
@@ -82,6 +84,28 @@ export function notifySenders(config: Config) {
   return { push, sms }
 }
 
+// How long callbacks waited for the event loop: every request and stream of this process
+// waits behind the slowest piece of synchronous work. The histogram is read and reset
+// at each scrape, so each figure covers the time since the previous one.
+function eventLoopDelayGauges(metrics: Metrics) {
+  const h = monitorEventLoopDelay({ resolution: 10 })
+  h.enable()
+  let last = { p99: 0, max: 0 }
+  let readAt = 0
+  const read = () => {
+    // Both gauges are rendered in one scrape: reset only once per scrape.
+    if (performance.now() - readAt > 100) {
+      last = { p99: h.percentile(99) / 1e9, max: h.max / 1e9 }
+      h.reset()
+      readAt = performance.now()
+    }
+    return last
+  }
+  metrics.gauge('halte_event_loop_delay_p99_seconds', 'Event-loop delay, 99th percentile since the previous scrape.', () => read().p99)
+  metrics.gauge('halte_event_loop_delay_max_seconds', 'Event-loop delay, maximum since the previous scrape.', () => read().max)
+  return h
+}
+
 // @hono/node-server hands each request its Node socket as c.env.incoming.
 export const nodePeerAddress = (c: { env: unknown }) =>
   (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress
@@ -117,9 +141,12 @@ export async function startNode(
   const signal = db.kind === 'embedded' ? localSignal() : pgSignal(db.sql)
   const senders = notifySenders(config)
   const outbox = outboxRunner({ sql: db.sql, clock: systemClock, log, ...senders })
+  const metrics = new Metrics()
+  const loopDelay = eventLoopDelayGauges(metrics)
   const app = createApp(
     { sql: db.sql, searchSql: db.search, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress },
     {
+      metrics,
       dispatcher: outbox,
       docsAssets: nodeDocsAssets(),
       widgetAssets: nodeWidgetAssets((err) => log.error('widgets could not be built', { err })),
@@ -190,6 +217,7 @@ export async function startNode(
           return 0
         })
         await stopJobs()
+        loopDelay.disable()
         await db.close()
         log.info('halte stopped', { ms: Math.round(performance.now() - t0), streams_ended: streams, outbox_released: released })
       })()
