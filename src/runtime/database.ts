@@ -55,12 +55,19 @@ export async function openDatabase(config: Config, log: Logger, opts: { max?: nu
 // serialises what the database serialises anyway; postgres.js still pipelines on it.
 export const EMBEDDED_POOL = 1
 
+// Seconds before a new connection is tried after one failed, by failures in a row
+// across the pool. postgres.js's default grows to 20 s (3^n / 100), so after a database
+// restart of a few seconds requests waited up to 19 s for a connection (measured through
+// a cut proxy); capped at 1 s, they wait about as long as the database is away.
+export const reconnectDelayS = (retries: number) => Math.min(1, 0.05 * 1.5 ** retries) * (0.5 + Math.random() / 2)
+
 export function connect(url: string, opts: { schema?: string; max?: number; idleTimeout?: number; genericPlans?: boolean } = {}): Sql {
   return postgres(url, {
     // The same type settings as on Workers: a query that works here works there.
     ...TYPE_OPTIONS,
     max: opts.max ?? 10,
     connect_timeout: 5,
+    backoff: reconnectDelayS,
     // Seconds; 0 keeps idle sessions.
     idle_timeout: opts.idleTimeout ?? 60,
     onnotice: () => {},

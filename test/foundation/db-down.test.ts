@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { reconnectDelayS } from '../../src/runtime/database.ts'
 import { type ProxiedTestApp, testApp } from '../helpers/app.ts'
 
 let t: ProxiedTestApp
@@ -34,5 +35,13 @@ describe('database outage', () => {
     }
     expect(status).toBe(200)
     expect((await t.request('/v1/networks/anything')).status).toBe(404)
+  })
+
+  it('tries the database again at least every second however long it was away', () => {
+    // postgres.js's own delay reaches 20 s after a few failures in a row: requests queued
+    // behind it waited that long after the database was back.
+    const delays = Array.from({ length: 60 }, (_, n) => reconnectDelayS(n))
+    expect(Math.max(...delays)).toBeLessThanOrEqual(1)
+    expect(Math.min(...delays)).toBeGreaterThan(0)
   })
 })
