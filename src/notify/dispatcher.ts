@@ -44,8 +44,11 @@ export async function drainOutbox(o: DispatcherOptions): Promise<number> {
   const released = o.released ?? new Map<string, number>()
   for (;;) {
     if (held?.stopping) return settled
-    const rows = await claimDue(o.sql, o.clock.now(), batch, o.leaseMs ?? 30_000, channels)
+    const leaseMs = o.leaseMs ?? 30_000
+    const rows = await claimDue(o.sql, o.clock.now(), batch, leaseMs, channels)
     if (!rows.length) return settled
+    // A second spare: past it, another dispatcher may take the row.
+    const recordBy = Date.now() + leaseMs - 1000
     for (const row of rows) held?.waiting.add(row.id)
     const queue = [...rows]
     let recovered = false
@@ -54,7 +57,7 @@ export async function drainOutbox(o: DispatcherOptions): Promise<number> {
         held?.waiting.delete(row.id)
         held?.sending.add(row.id)
         try {
-          if (await settle(o, row, released)) recovered = true
+          if (await settle(o, row, released, recordBy)) recovered = true
         } finally {
           held?.sending.delete(row.id)
         }
@@ -75,7 +78,8 @@ export async function drainOutbox(o: DispatcherOptions): Promise<number> {
 // Returns whether any message was made due.
 const RELEASE_CHECK_MS = 5000
 
-async function settle(o: DispatcherOptions, row: OutboxRow, released: Map<string, number>): Promise<boolean> {
+async function settle(o: DispatcherOptions, row: OutboxRow, released: Map<string, number>, recordBy: number): Promise<boolean> {
+  const record = (write: () => Promise<unknown>) => recorded(write, recordBy)
   let result: SendResult
   let origin: string | undefined
   try {
@@ -87,11 +91,11 @@ async function settle(o: DispatcherOptions, row: OutboxRow, released: Map<string
   }
   const now = o.clock.now()
   if (result.ok) {
-    await markSent(o.sql, row.id, now)
+    await record(() => markSent(o.sql, row.id, now))
     const last = origin === undefined ? undefined : released.get(origin)
     if (origin && (last === undefined || now.getTime() - last >= RELEASE_CHECK_MS)) {
       released.set(origin, now.getTime())
-      const due = await releaseBackoff(o.sql, origin, now)
+      const due = await releaseBackoff(o.sql, origin, now).catch(() => 0)
       if (due) o.log.info('push service answers again: waiting messages due now', { origin, messages: due })
       return due > 0
     }
@@ -99,17 +103,32 @@ async function settle(o: DispatcherOptions, row: OutboxRow, released: Map<string
   }
   if (origin && result.retry) released.delete(origin)
   if (result.gone) {
-    if (row.subscription_id) await deleteSubscription(o.sql, row.subscription_id)
+    const sub = row.subscription_id
+    if (sub) await record(() => deleteSubscription(o.sql, sub))
     o.log.info('push subscription gone, removed', { outbox_id: row.id, status: result.status })
-    await markDropped(o.sql, row.id, result.error)
+    await record(() => markDropped(o.sql, row.id, result.error))
     return false
   }
   const last = !result.retry || row.attempts >= (o.maxAttempts ?? 8)
   o.log.warn('outbox send failed', { outbox_id: row.id, channel: row.channel, attempts: row.attempts, error: result.error, final: last })
   // A peer's Retry-After is a floor: asking sooner would only be refused again.
   const wait = Math.max(backoffMs(row.attempts, o.baseDelayMs ?? 2000, o.maxDelayMs ?? 300_000), (result.retryAfterS ?? 0) * 1000)
-  await markRetry(o.sql, row.id, last ? null : new Date(now.getTime() + wait), result.error)
+  await record(() => markRetry(o.sql, row.id, last ? null : new Date(now.getTime() + wait), result.error))
   return false
+}
+
+// What was sent must be recorded. While the database is away (a restart) the write is
+// tried again until the row's lease would run out; without this the row waited out its
+// lease (30 s) and went out twice (soak: 32 messages 20 s old after a restart).
+async function recorded(write: () => Promise<unknown>, until: number) {
+  for (;;) {
+    try {
+      return await write()
+    } catch (e) {
+      if (Date.now() + 500 >= until) throw e
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
 }
 
 async function deliver(o: DispatcherOptions, row: OutboxRow): Promise<{ result: SendResult; origin?: string }> {
