@@ -25,7 +25,6 @@ export type { NewAlert }
 // Partners are told less than operators: where, when, not what the person wrote.
 export async function createAlert(tx: Db, network: Network, a: NewAlert, actor: Actor, now: Date, baseUrl?: string) {
   const { id } = await insertAlert(tx, { networkId: network.id, ...a }, now)
-  await insertEvent(tx, { alertId: id, networkId: network.id, kind: 'created', from: null, to: 'open', actor }, now)
   const where = a.lat === null ? null : { lat: a.lat, lon: a.lon, accuracy_m: a.accuracyM }
   const common = { type: 'alert', alert_id: id, network: network.slug, status: 'open', location: where, created_at: now.toISOString() }
   let notified = 0
@@ -33,6 +32,9 @@ export async function createAlert(tx: Db, network: Network, a: NewAlert, actor: 
   const url = baseUrl ? `${baseUrl.replace(/\/$/, '')}/console?alert=${id}` : undefined
   notified += await enqueuePush(tx, { networkId: network.id, alertId: id, payload: { ...common, audience: 'operator', source: a.source, message: a.message, url } }, { operatorsOf: network.id }, now)
   notified += await notifyField(tx, network, id, { ...common, source: a.source }, now)
+  // Last: the event's id is drawn under the network's event lock, held to the commit
+  // (src/realtime/event-order.ts); the fan-out above need not hold it.
+  await insertEvent(tx, { alertId: id, networkId: network.id, kind: 'created', from: null, to: 'open', actor }, now)
   return { id, notified }
 }
 

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertEvent } from '../../src/alerts/queries.ts'
+import { createNetwork, type TestApp, testApp } from '../helpers/app.ts'
+
+// Streams move their cursor to the last event id they read. If a later id could commit
+// before an earlier one, a stream reading in between would skip the earlier event for
+// good. Event ids of one network are drawn in commit order.
+let t: TestApp
+const actor = { role: 'operator' as const, tokenId: null, placeId: null }
+
+beforeAll(async () => {
+  t = await testApp()
+  await createNetwork(t, { slug: 'mulhouse' })
+  await createNetwork(t, { slug: 'colmar' })
+})
+afterAll(() => t?.close())
+
+async function alertIn(slug: string) {
+  const res = await t.request(`/v1/networks/${slug}/alerts`, { method: 'POST', json: { location: { lat: 47.75, lon: 7.34 } } })
+  expect(res.status).toBe(201)
+  const { id } = (await res.json()) as { id: string }
+  const [row] = await t.db.sql<{ network_id: string }[]>`select network_id from alerts where id = ${id}`
+  return { alertId: id, networkId: row!.network_id }
+}
+
+const ev = (a: { alertId: string; networkId: string }) => ({ ...a, kind: 'note', from: 'open' as const, to: 'open' as const, actor })
+
+describe('event ids of a network', () => {
+  it('a second writer draws its id only once the first has committed', async () => {
+    const first = await alertIn('mulhouse')
+    const second = await alertIn('mulhouse')
+    let secondDone = false
+    let pending: Promise<void> | undefined
+    await t.db.sql.begin(async (tx) => {
+      await insertEvent(tx, ev(first), new Date())
+      pending = insertEvent(t.db.sql, ev(second), new Date()).then(() => {
+        secondDone = true
+      })
+      await new Promise((r) => setTimeout(r, 300))
+      // Without the order, it would have drawn a later id and committed first.
+      expect(secondDone).toBe(false)
+    })
+    await pending
+    const rows = await t.db.sql<{ alert_id: string }[]>`
+      select alert_id from alert_events where kind = 'note' and alert_id in (${first.alertId}, ${second.alertId}) order by id`
+    expect(rows.map((r) => r.alert_id)).toEqual([first.alertId, second.alertId])
+  })
+
+  it('writers of different networks do not wait for each other', async () => {
+    const here = await alertIn('mulhouse')
+    const there = await alertIn('colmar')
+    // One connection holds the transaction on the embedded database: there, nothing runs beside it.
+    if (t.db.embedded) return
+    await t.db.sql.begin(async (tx) => {
+      await insertEvent(tx, ev(here), new Date())
+      await insertEvent(t.db.sql, ev(there), new Date())
+    })
+  })
+})
