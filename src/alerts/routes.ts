@@ -229,6 +229,8 @@ export function alertsApp(s: Services) {
         channel: alertChannel(network.id),
         slot: { slots: streams, key: actor.tokenId ?? 'admin' },
         pageSize: STREAM_PAGE,
+        // Every console of the network reads the same events: one read per wake-up.
+        shareReads: `operators:${network.id}`,
         read: async (after) => {
           // A new stream starts with the last day's events (a shift's worth); older
           // alerts are in the list. A resumed one gets its backlog page by page.

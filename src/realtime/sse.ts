@@ -29,6 +29,29 @@ export interface CursorStreamOptions {
   slot?: { slots: StreamSlots; key: string }
   // What a cursor looks like; anything else is a 400 before the stream starts.
   cursor?: RegExp
+  // Streams whose read depends only on this key and the cursor (every operator console
+  // of a network) share one read per cursor instead of one each per wake-up.
+  shareReads?: string
+}
+
+// Reads under way, by share key and cursor, with the wake-up count when each started.
+const reads = new Map<string, { started: number; events: Promise<StreamEvent[]> }>()
+let wakes = 0
+
+// A stream joins a read under way only if it started after the stream's own latest
+// reason to read: an older read may have begun before the event it was woken for.
+function sharedRead(o: CursorStreamOptions, cursor: string | null, wokeAt: number): Promise<StreamEvent[]> {
+  if (o.shareReads === undefined) return o.read(cursor)
+  const key = `${o.shareReads}\u0000${cursor ?? ''}`
+  const under = reads.get(key)
+  if (under && under.started > wokeAt) return under.events
+  const entry = { started: ++wakes, events: o.read(cursor) }
+  reads.set(key, entry)
+  const done = () => {
+    if (reads.get(key) === entry) reads.delete(key)
+  }
+  entry.events.then(done, done)
+  return entry.events
 }
 
 // Counts open streams per key in this process. A stream holds a connection, a
@@ -99,6 +122,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
   return streamSSE(c, async (stream) => {
     let wake: (() => void) | undefined
     let dirty = true
+    let wokeAt = ++wakes
     let closed = false
     const started = Date.now()
     stream.onAbort(() => {
@@ -113,6 +137,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
     enders.add(end)
     const unsubscribe = await o.signal.subscribe(o.channel, () => {
       dirty = true
+      wokeAt = ++wakes
       wake?.()
     })
     let lastWrite = Date.now()
@@ -123,14 +148,17 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
         if (dirty) {
           dirty = false
           lastRead = Date.now()
-          const events = await o.read(cursor)
+          const events = await sharedRead(o, cursor, wokeAt)
           for (const e of events) {
             // Awaited: a client that stops reading holds this loop, not our memory.
             await stream.writeSSE({ id: e.id, event: e.event, data: JSON.stringify(e.data) })
             cursor = e.id
             lastWrite = Date.now()
           }
-          if (o.pageSize !== undefined && events.length >= o.pageSize) dirty = true
+          if (o.pageSize !== undefined && events.length >= o.pageSize) {
+            dirty = true
+            wokeAt = ++wakes
+          }
         }
         const waitMs = Math.max(0, Math.min(pollMs, heartbeatMs - (Date.now() - lastWrite)))
         const timedOut = await new Promise<boolean>((resolve) => {
@@ -145,7 +173,10 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
         if (timedOut) {
           // A heartbeat alone is no reason to read: with thousands of streams that would
           // be a database query per stream every heartbeat.
-          if (Date.now() - lastRead >= pollMs) dirty = true
+          if (Date.now() - lastRead >= pollMs) {
+            dirty = true
+            wokeAt = ++wakes
+          }
           if (Date.now() - lastWrite >= heartbeatMs) {
             await stream.write(': ping\n\n')
             lastWrite = Date.now()

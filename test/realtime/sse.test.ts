@@ -54,3 +54,60 @@ describe('cursor SSE stream', () => {
     expect(await got).toEqual([7])
   })
 })
+
+describe('streams that share their reads', () => {
+  // A read that takes a while, counting calls: the consoles of one network read the same events.
+  function shared() {
+    const events: StreamEvent[] = []
+    const signal = localSignal()
+    let reads = 0
+    const app = new Hono()
+    app.get('/stream', (c) =>
+      cursorStream(c, {
+        signal,
+        channel: 'ops',
+        pollMs: 60_000,
+        heartbeatMs: 60_000,
+        shareReads: 'ops',
+        read: async (after) => {
+          reads++
+          // What the read returns is what was there when it began.
+          const seen = events.filter((e) => after === null || Number(e.id) > Number(after))
+          await new Promise((r) => setTimeout(r, 40))
+          return seen
+        },
+      }),
+    )
+    const add = async (n: number) => {
+      events.push({ id: String(n), event: 'thing', data: { n } })
+      await signal.publish('ops', String(n))
+    }
+    return { app, add, reads: () => reads }
+  }
+
+  it('five streams woken by one event read it once, and each gets it', async () => {
+    const { app, add, reads } = shared()
+    const streams = await Promise.all(Array.from({ length: 5 }, () => app.request('/stream')))
+    const got = streams.map((res) => collect(res, 1))
+    await new Promise((r) => setTimeout(r, 150))
+    const before = reads()
+    await add(1)
+    expect(await Promise.all(got)).toEqual(Array.from({ length: 5 }, () => [1]))
+    expect(reads() - before).toBe(1)
+  })
+
+  it('a stream woken while another’s read is under way reads again rather than join it', async () => {
+    const { app, add } = shared()
+    // The first console is idle at the start; the second one's first read begins,
+    // then an event comes: that read began before it and may not hold it.
+    const idle = await app.request('/stream')
+    const first = collect(idle, 1)
+    await new Promise((r) => setTimeout(r, 150))
+    const late = await app.request('/stream')
+    const second = collect(late, 1)
+    await new Promise((r) => setTimeout(r, 5))
+    await add(1)
+    expect(await first).toEqual([1])
+    expect(await second).toEqual([1])
+  })
+})
