@@ -140,27 +140,31 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
       wokeAt = ++wakes
       wake?.()
     })
-    let lastWrite = Date.now()
-    let lastRead = 0
+    // Each wait is drawn within ±25 % of its interval: thousands of streams opened
+    // together (a fleet reconnecting after a restart) would otherwise poll and ping in
+    // step, a burst of reads every poll interval in front of everyone's requests.
+    const spread = (ms: number) => ms * (0.75 + Math.random() / 2)
+    let beatAt = Date.now() + spread(heartbeatMs)
+    let pollAt = 0
     open++
     try {
       while (!closed && ending === undefined && Date.now() - started < maxMs) {
         if (dirty) {
           dirty = false
-          lastRead = Date.now()
+          pollAt = Date.now() + spread(pollMs)
           const events = await sharedRead(o, cursor, wokeAt)
           for (const e of events) {
             // Awaited: a client that stops reading holds this loop, not our memory.
             await stream.writeSSE({ id: e.id, event: e.event, data: JSON.stringify(e.data) })
             cursor = e.id
-            lastWrite = Date.now()
+            beatAt = Date.now() + spread(heartbeatMs)
           }
           if (o.pageSize !== undefined && events.length >= o.pageSize) {
             dirty = true
             wokeAt = ++wakes
           }
         }
-        const waitMs = Math.max(0, Math.min(pollMs, heartbeatMs - (Date.now() - lastWrite)))
+        const waitMs = Math.max(0, Math.min(pollAt, beatAt) - Date.now())
         const timedOut = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(true), waitMs)
           wake = () => {
@@ -173,13 +177,13 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
         if (timedOut) {
           // A heartbeat alone is no reason to read: with thousands of streams that would
           // be a database query per stream every heartbeat.
-          if (Date.now() - lastRead >= pollMs) {
+          if (Date.now() >= pollAt) {
             dirty = true
             wokeAt = ++wakes
           }
-          if (Date.now() - lastWrite >= heartbeatMs) {
+          if (Date.now() >= beatAt) {
             await stream.write(': ping\n\n')
-            lastWrite = Date.now()
+            beatAt = Date.now() + spread(heartbeatMs)
           }
         }
       }
