@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The soak loads the whole machine for a minute: it runs alone, after the rest
+    // (vitest.soak.config.ts), so that neither disturbs the other's figures or timeouts.
+    exclude: ['test/soak/**', '**/node_modules/**'],
     globalSetup: ['test/setup/global.ts'],
     pool: 'forks',
     // As in production (see src/runtime/utc.ts); the hours tests also switch zones themselves.

@@ -10,10 +10,12 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   widgets: () => import('./widgets.ts'),
   coverage: () => import('./coverage.ts'),
   stats: () => import('./stats.ts'),
+  soak: () => import('./soak/index.ts'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
-const names = wanted.length ? wanted : Object.keys(BENCHES)
+// The soak runs for ten minutes: only when asked by name.
+const names = wanted.length ? wanted : Object.keys(BENCHES).filter((n) => n !== 'soak')
 for (const name of names) {
   const bench = BENCHES[name]
   if (!bench) {

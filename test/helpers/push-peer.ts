@@ -26,6 +26,8 @@ export interface PushPeer {
   // Every answer the front gave: the push's Topic, its path (which subscription), the status.
   answers: { topic: string; path: string; status: number; at: number }[]
   received: number
+  // The push service's own process, for whoever counts CPU.
+  pid: number
   close(): Promise<void>
 }
 
@@ -106,6 +108,7 @@ export async function startPushPeer(): Promise<PushPeer> {
   Object.assign(peer, {
     ca: tls.ca,
     agent,
+    pid: child.pid,
     host: `localhost:${frontPort}`,
     async subscribe(applicationServerKey: string) {
       const { data } = await call('/subscribe', { applicationServerKey, userVisibleOnly: 'true' })

@@ -1,0 +1,63 @@
+import { CLI, type Child, runCommand } from '../../helpers/process.ts'
+
+// halte instances as a city runs them: `halte serve` processes on one database, each
+// with its own outbox dispatcher, behind a load balancer (see load.ts) that sends
+// nothing to an instance it knows is down. Each keeps its port across restarts.
+export class Instance {
+  child: Child | undefined
+  up = false
+  // Every process this instance has been, for the report.
+  lives: { pid: number; from: number; to?: number; how?: string }[] = []
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    private readonly nodeArgs: string[] = [],
+  ) {}
+
+  get origin() {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  get pid() {
+    return this.child?.proc.pid
+  }
+
+  async start() {
+    this.child = runCommand(process.execPath, [...this.nodeArgs, CLI, 'serve'], { ...this.env, PORT: String(this.port), HOST: '127.0.0.1' })
+    // Logs are kept at warn (an access line per request would fill memory over a night):
+    // the instance is up when it answers.
+    const child = this.child
+    const t0 = performance.now()
+    for (;;) {
+      if (child.proc.exitCode !== null) throw new Error(`instance ${this.name} exited: ${child.output()}`)
+      if (performance.now() - t0 > 90_000) throw new Error(`instance ${this.name} never answered: ${child.output()}`)
+      const ok = await fetch(`${this.origin}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+      if (ok) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    this.lives.push({ pid: this.child.proc.pid!, from: performance.now() })
+    this.up = true
+  }
+
+  // SIGKILL: no drain, claims left to their lease. SIGTERM: the graceful stop.
+  async stop(signal: 'SIGKILL' | 'SIGTERM') {
+    this.up = false
+    const child = this.child
+    if (!child) return
+    const life = this.lives.at(-1)
+    if (signal === 'SIGKILL') {
+      child.proc.kill('SIGKILL')
+      await child.exited
+    } else await child.stop()
+    if (life) Object.assign(life, { to: performance.now(), how: signal })
+  }
+
+  output() {
+    return this.child?.output() ?? ''
+  }
+}

@@ -1,0 +1,100 @@
+import { percentile } from '../lib.ts'
+import type { Window } from './faults.ts'
+import type { Sample } from './load.ts'
+import type { OutboxSample, ProcessSample, Probe } from './sample.ts'
+
+// Turns what the run recorded into figures per period (calm, and each fault) and a
+// pass/fail line per goal.
+
+export interface Goal {
+  goal: string
+  pass: boolean
+  figure: string
+}
+
+export const inWindow = (t: number, w: Window) => t >= w.from && t <= w.to + w.settle
+export const calm = (t: number, windows: Window[], warmS: number) => t >= warmS && !windows.some((w) => inWindow(t, w))
+
+const r1 = (v: number) => Math.round(v * 10) / 10
+
+export function stats(xs: number[]) {
+  if (xs.length === 0) return { n: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN }
+  return { n: xs.length, p50: r1(percentile(xs, 50)), p99: r1(percentile(xs, 99)), max: r1(Math.max(...xs)) }
+}
+
+// Per kind of request: latency in calm periods and in each fault's window.
+export function latencyRows(samples: Sample[], t0: number, windows: Window[], warmS: number) {
+  const kinds = [...new Set(samples.map((s) => s.kind))]
+  const rows: Record<string, string | number>[] = []
+  for (const kind of kinds) {
+    const mine = samples.filter((s) => s.kind === kind)
+    const periods: [string, (t: number) => boolean][] = [['calm', (t) => calm(t, windows, warmS)], ...windows.map((w) => [w.name, (t: number) => inWindow(t, w)] as [string, (t: number) => boolean])]
+    for (const [period, test] of periods) {
+      const these = mine.filter((s) => test((s.due - t0) / 1000))
+      if (these.length === 0) continue
+      const ok = these.filter((s) => s.status > 0 && s.status < 500).map((s) => s.ms)
+      const st = stats(ok)
+      rows.push({
+        kind,
+        period,
+        n: these.length,
+        'p50 ms': st.p50,
+        'p99 ms': st.p99,
+        'max ms': st.max,
+        '5xx': these.filter((s) => s.status >= 500).length,
+        'no answer': these.filter((s) => s.status === 0).length,
+      })
+    }
+  }
+  return rows
+}
+
+// Growth at a steady load, per process: within its longest run of samples after warm-up
+// whose open streams stay within 5 % (a killed instance's streams move to the other one,
+// which then rightly holds more), the median of the last three samples against the
+// median of the first three. Runs too short to judge (< 6 samples) are left out.
+export function growth(samples: ProcessSample[], warmS: number, field: 'rssMiB' | 'fds' | 'dbConnections') {
+  const byPid = new Map<number, ProcessSample[]>()
+  for (const s of samples) if (s.t >= warmS) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s])
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const out: { instance: string; pid: number; from: number; to: number; first: number; last: number; growth: number }[] = []
+  for (const [pid, list] of byPid) {
+    const runs: ProcessSample[][] = []
+    for (const s of list) {
+      const run = runs.at(-1)
+      const base = run?.[0]?.streams ?? 0
+      if (run && Math.abs((s.streams ?? 0) - base) <= Math.max(5, base * 0.05)) run.push(s)
+      else runs.push([s])
+    }
+    const steady = runs.reduce((a, b) => (b.length > a.length ? b : a), [])
+    if (steady.length < 6) continue
+    const first = med(steady.slice(0, 3).map((s) => s[field]))
+    const last = med(steady.slice(-3).map((s) => s[field]))
+    out.push({ instance: steady[0]!.instance, pid, from: Math.round(steady[0]!.t), to: Math.round(steady.at(-1)!.t), first, last, growth: first > 0 ? last / first - 1 : 0 })
+  }
+  return out
+}
+
+export function probeFindings(probes: Probe[], dbDown: { from: number; to: number } | undefined, graceS: number) {
+  const health = probes.filter((p) => p.path === '/healthz')
+  const ready = probes.filter((p) => p.path === '/readyz')
+  const downish = (t: number) => dbDown !== undefined && t >= dbDown.from && t <= dbDown.to + graceS
+  const lastNotReady = ready.filter((p) => p.status !== 200).reduce((m, p) => Math.max(m, p.t), Number.NEGATIVE_INFINITY)
+  return {
+    healthProbes: health.length,
+    healthFailed: health.filter((p) => p.status !== 200).length,
+    readyProbes: ready.length,
+    ready503Outside: ready.filter((p) => p.status !== 200 && !downish(p.t)).length,
+    ready503During: ready.filter((p) => p.status === 503 && downish(p.t)).length,
+    readyAgainAfterS: dbDown && Number.isFinite(lastNotReady) ? r1(lastNotReady - dbDown.to) : 0,
+  }
+}
+
+export function outboxRows(samples: OutboxSample[]) {
+  return samples.map((s) => ({ 't s': Math.round(s.t), pending: s.pending ?? 'db down', 'oldest s': s.oldestS ?? '' }))
+}
+
+export function printGoals(goals: Goal[]) {
+  console.log('\n## goals')
+  for (const g of goals) console.log(`${g.pass ? 'PASS' : 'FAIL'}  ${g.goal} — ${g.figure}`)
+}

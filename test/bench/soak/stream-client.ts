@@ -1,0 +1,109 @@
+import { type IncomingMessage, request } from 'node:http'
+import type { Balancer } from './load.ts'
+
+// A client's SSE stream as halte's screens hold one: through the balancer, resumed
+// after any end or break (a second later, jittered) with its Last-Event-ID, on
+// whichever instance is up. Its own connection, not the balancer's pool: a stream
+// holds it for good.
+
+export interface StreamCounters {
+  open: number
+  reconnects: number
+}
+
+export interface SseEvent {
+  id?: string
+  event?: string
+  data?: string
+}
+
+export class ResumingStream {
+  private res?: IncomingMessage
+  private paused = false
+  private stopped = false
+  cursor?: string
+  // Each (re)connection: when, to which instance, from which cursor, and its answer.
+  readonly history: { at: number; instance: string; cursor?: string; status: number }[] = []
+
+  constructor(
+    private readonly lb: Balancer,
+    private readonly path: string,
+    private readonly headers: Record<string, string>,
+    private readonly onEvent: (e: SseEvent) => void,
+    private readonly counters: StreamCounters,
+  ) {}
+
+  connect(): Promise<void> {
+    const instance = this.lb.pick()
+    return new Promise<void>((resolve) => {
+      if (!instance || this.stopped) {
+        this.retry()
+        return resolve()
+      }
+      const headers: Record<string, string> = { ...this.headers, accept: 'text/event-stream' }
+      if (this.cursor) headers['last-event-id'] = this.cursor
+      const entry = { at: performance.now(), instance: instance.name, cursor: this.cursor, status: 0 }
+      this.history.push(entry)
+      const req = request({ host: '127.0.0.1', port: instance.port, path: this.path, headers }, (res) => {
+        entry.status = res.statusCode ?? 0
+        if (res.statusCode !== 200) {
+          res.resume()
+          this.retry()
+          return resolve()
+        }
+        this.res = res
+        if (this.paused) res.pause()
+        this.counters.open++
+        resolve()
+        let buf = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          buf += chunk
+          for (let at = buf.indexOf('\n\n'); at >= 0; at = buf.indexOf('\n\n')) {
+            const block = buf.slice(0, at)
+            buf = buf.slice(at + 2)
+            const e: SseEvent = {
+              id: /^id: (.+)$/m.exec(block)?.[1],
+              event: /^event: (.+)$/m.exec(block)?.[1],
+              data: /^data: (.+)$/m.exec(block)?.[1],
+            }
+            if (e.id) this.cursor = e.id
+            if (e.data) this.onEvent(e)
+          }
+        })
+        const done = () => {
+          if (this.res !== res) return
+          this.res = undefined
+          this.counters.open--
+          this.retry()
+        }
+        res.on('end', done)
+        res.on('close', done)
+        res.on('error', done)
+      })
+      req.on('error', () => {
+        this.retry()
+        resolve()
+      })
+      req.end()
+    })
+  }
+
+  private retry() {
+    if (this.stopped) return
+    this.counters.reconnects++
+    setTimeout(() => void this.connect(), 500 + Math.random() * 1000)
+  }
+
+  // A screen that stops reading (a frozen tab): its socket is no longer drained.
+  pause(paused: boolean) {
+    this.paused = paused
+    if (paused) this.res?.pause()
+    else this.res?.resume()
+  }
+
+  close() {
+    this.stopped = true
+    this.res?.destroy()
+  }
+}
