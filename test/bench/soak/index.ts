@@ -229,7 +229,7 @@ export async function soak(o: SoakOptions) {
     console.log(`\nload ran ${Math.round(loadS)} s; drained ${Math.round(at() - loadS)} s after`)
 
     const warmS = Math.min(60, o.seconds / 10)
-    const outcome = await account({ sql, t0, windows, warmS, world, traffic, cabs, consoles, push, sms, lb, sampler, leftClaims, dbDown })
+    const outcome = await account({ instances, sql, t0, windows, warmS, world, traffic, cabs, consoles, push, sms, lb, sampler, leftClaims, dbDown })
     const goals = judge(outcome, o.limits)
     return { outcome, goals, windows }
   } finally {

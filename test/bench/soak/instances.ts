@@ -6,8 +6,10 @@ import { CLI, type Child, runCommand } from '../../helpers/process.ts'
 export class Instance {
   child: Child | undefined
   up = false
-  // Every process this instance has been, for the report.
-  lives: { pid: number; from: number; to?: number; how?: string }[] = []
+  // Every process this instance has been, for the report; `how` is 'SIGKILL' or
+  // 'SIGTERM' when the soak stopped it, else how it ended by itself (a crash).
+  lives: { pid: number; from: number; to?: number; how?: string; lastWords?: string }[] = []
+  private stopping = false
 
   constructor(
     readonly name: string,
@@ -40,13 +42,22 @@ export class Instance {
       if (ok) break
       await new Promise((r) => setTimeout(r, 50))
     }
-    this.lives.push({ pid: this.child.proc.pid!, from: performance.now() })
+    const life: (typeof this.lives)[number] = { pid: this.child.proc.pid!, from: performance.now() }
+    this.lives.push(life)
     this.up = true
+    this.stopping = false
+    // An exit nobody asked for: the balancer stops sending there, and the report says why.
+    void child.exited.then((code) => {
+      if (this.stopping || life.to !== undefined) return
+      this.up = false
+      Object.assign(life, { to: performance.now(), how: `exited by itself (${code ?? child.proc.signalCode})`, lastWords: child.output().split('\n').slice(-15).join('\n') })
+    })
   }
 
   // SIGKILL: no drain, claims left to their lease. SIGTERM: the graceful stop.
   async stop(signal: 'SIGKILL' | 'SIGTERM') {
     this.up = false
+    this.stopping = true
     const child = this.child
     if (!child) return
     const life = this.lives.at(-1)

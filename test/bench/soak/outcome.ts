@@ -6,6 +6,7 @@ import type { Window } from './faults.ts'
 import type { Balancer } from './load.ts'
 import type { Consoles } from './operators.ts'
 import { calm, type Goal, growth, inWindow, latencyRows, outboxRows, printGoals, probeFindings, stats } from './report.ts'
+import type { Instance } from './instances.ts'
 import type { Sampler } from './sample.ts'
 import type { Traffic } from './traffic.ts'
 import type { TwilioPeer } from './twilio-peer.ts'
@@ -24,6 +25,7 @@ export interface Limits {
 }
 
 interface Inputs {
+  instances: Instance[]
   sql: Sql
   t0: number
   windows: Window[]
@@ -176,6 +178,8 @@ export async function account(x: Inputs) {
         .join('; ')}`,
     )
   }
+  const crashes = x.instances.flatMap((i) => i.lives.filter((l) => l.how?.startsWith('exited')).map((l) => ({ instance: i.name, ...l })))
+  for (const c of crashes) console.log(`instance ${c.instance} (pid ${c.pid}) ${c.how} at ${Math.round(sec(c.to!))} s; its last words:\n${c.lastWords}`)
   const badProbes = x.sampler.probes.filter((p) => p.status !== 200)
   if (badProbes.length) printTable('probes not answered 200 (first 20)', badProbes.slice(0, 20).map((p) => ({ ...p, t: Math.round(p.t * 10) / 10 })))
   const calmErrors = x.lb.samples.filter((s) => s.status >= 500 && calm(sec(s.due), windows, warmS))
@@ -211,7 +215,7 @@ export async function account(x: Inputs) {
   const badNotProblem = x.lb.samples.filter(
     (s) => s.kind === 'bad input' && !gone.some((w) => inWindow(sec(s.due), w)) && (s.status < 400 || s.status >= 500 || !s.problem),
   ).length
-  return { delivery, pushCalm, pushAfter, eventsCalm, probeList: x.sampler.probes, grow, loopCalm, nearestCalm, calm5xx, badNotProblem, dbDown: x.dbDown, windows, hasDrivers: x.world.drivers.length > 0 }
+  return { crashes: crashes.length, delivery, pushCalm, pushAfter, eventsCalm, probeList: x.sampler.probes, grow, loopCalm, nearestCalm, calm5xx, badNotProblem, dbDown: x.dbDown, windows, hasDrivers: x.world.drivers.length > 0 }
 }
 
 export function judge(o: Outcome, l: Limits): Goal[] {
@@ -230,6 +234,7 @@ export function judge(o: Outcome, l: Limits): Goal[] {
   const readyRecovered = o.dbDown === undefined || probes.readyAgainAfterS <= l.readyGraceS
   const loopP99 = o.loopCalm.length ? Math.max(...o.loopCalm) : Number.NaN
   return [
+    { goal: 'no instance exits by itself', pass: o.crashes === 0, figure: `${o.crashes} exits` },
     { goal: '0 alerts lost (every answered alert stored)', pass: d.alertsNotStored === 0, figure: `${d.alertsNotStored} of ${d.webAlerts + d.smsAlerts}` },
     { goal: '0 pushes lost (every recipient and operator of every alert)', pass: d.pushesLost === 0, figure: `${d.pushesLost} of ${d.pushesOwed} missing, ${d.pushDuplicates} duplicates` },
     { goal: '0 status SMS lost', pass: d.smsMissing === 0, figure: `${d.smsMissing} of ${d.smsOwed} missing, ${d.smsDuplicates} duplicates` },

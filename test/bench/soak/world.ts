@@ -58,8 +58,8 @@ export async function buildWorld(sql: Sql, env: Record<string, string>, size: Wo
                         open_periods, periods_from, periods_to)
     select ${networkId}, 'active', 'Refuge ' || g, 'bar', g || ' rue du Soak',
       st_setsrid(st_makepoint(${BOX.west} + random() * ${BOX.east - BOX.west}, ${BOX.south} + random() * ${BOX.north - BOX.south}), 4326)::geography,
-      '24/7', now(), tstzmultirange(tstzrange(now() - interval '1 day', now() + interval '14 days')),
-      now() - interval '1 day', now() + interval '14 days'
+      '24/7', now(), tstzmultirange(tstzrange(now() - interval '2 days', now() + interval '21 days')),
+      now() - interval '2 days', now() + interval '21 days'
     from generate_series(1, ${size.places}) g`
   await sql`analyze places`
 
