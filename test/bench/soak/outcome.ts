@@ -122,7 +122,8 @@ export async function account(x: Inputs) {
     else if (calm(sec(d.due), windows, warmS)) calmEvents.push(seen.firstAt - d.due)
   }
   // A request that ended (expired: its trip was over) before its cab read it leaves the
-  // driver nothing to act on; counted apart from the others, which are what a driver lacks.
+  // driver nothing to act on (a cab starting afresh is shown open requests only); counted
+  // apart from the others, which are what a driver lacks.
   const missingIds = x.traffic.raised.dropoffs.filter((d) => !x.cabs.seen.has(`${d.vehicle}/${d.id}`)).map((d) => d.id)
   const [{ expired } = { expired: 0 }] = missingIds.length
     ? await sql<{ expired: number }[]>`select count(*)::int as expired from dropoffs where id = any(${missingIds}::uuid[]) and status = 'expired'`.catch(() => [])

@@ -50,6 +50,12 @@ export async function buildWorld(sql: Sql, env: Record<string, string>, size: Wo
   } else noDrivers = `${SOLEA} is absent: no drop-off load`
   const [net] = await sql<{ id: string }[]>`update networks set sms_number = ${SMS_NUMBER} where slug = ${slug} returning id`
   const networkId = net!.id
+  // The timetable's calendar ran out months ago: stretched over this fortnight, riders ask
+  // for trips of today, as real ones do. Requests for trips months past would be
+  // coarsened by the retention job as soon as an instance starts, before their cab reads them.
+  await sql`
+    update transit_calendar c set start_date = least(c.start_date, current_date - 1), end_date = greatest(c.end_date, current_date + 14)
+    from gtfs_feeds f where f.id = c.feed_id and f.network_id = ${networkId}`
 
   // Refuges open around the clock for the run, spread over the box; their periods are
   // materialised as the places' own upkeep would.
