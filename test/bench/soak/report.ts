@@ -49,13 +49,16 @@ export function latencyRows(samples: Sample[], t0: number, windows: Window[], wa
   return rows
 }
 
-// Growth at a steady load, per process: within its longest run of samples after warm-up
+// Growth at a steady load, per process: within its longest run of samples after its warm-up
 // whose open streams stay within 5 % (a killed instance's streams move to the other one,
 // which then rightly holds more), the median of the last three samples against the
 // median of the first three. Runs too short to judge (< 6 samples) are left out.
 export function growth(samples: ProcessSample[], warmS: number, field: 'rssMiB' | 'fds' | 'dbConnections') {
+  // Warm-up is per process: a restarted instance compiles and fills its caches again.
+  const bornAt = new Map<number, number>()
+  for (const s of samples) if (!bornAt.has(s.pid)) bornAt.set(s.pid, s.t)
   const byPid = new Map<number, ProcessSample[]>()
-  for (const s of samples) if (s.t >= warmS) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s])
+  for (const s of samples) if (s.t >= Math.max(warmS, bornAt.get(s.pid)! + warmS)) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s])
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const out: { instance: string; pid: number; from: number; to: number; first: number; last: number; growth: number }[] = []
   for (const [pid, list] of byPid) {
