@@ -14,6 +14,7 @@ import { migrateFromDisk } from '../../src/runtime/migrations.ts'
 import { listeningUrl, runCli } from '../helpers/process.ts'
 import { driverTargets, type Target } from './driver-targets.ts'
 import { percentile, printTable, rssMiB } from './lib.ts'
+import { onSseEvents } from './soak/stream-client.ts'
 
 const REAL_PG = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const SOLEA = resolve('../shared/data/gtfs/solea-mulhouse.zip')
@@ -94,21 +95,13 @@ async function feed(sql: ReturnType<typeof connect>, schema: string, children: R
           if (res.statusCode !== 200) return reject(new Error(`feed ${res.statusCode}`))
           connected++
           resolveOpen()
-          let buf = ''
-          res.setEncoding('utf8')
-          res.on('data', (chunk: string) => {
-            buf += chunk
-            for (let at = buf.indexOf('\n\n'); at >= 0; at = buf.indexOf('\n\n')) {
-              const block = buf.slice(0, at)
-              buf = buf.slice(at + 2)
-              const data = /^data: (.+)$/m.exec(block)?.[1]
-              if (!data) continue
-              const d = JSON.parse(data) as { id: string; trip_id: string }
-              if (d.trip_id !== t.trip) wrong++
-              // The first event of a request is its arrival; later ones (expiry) are not.
-              const key = `${t.vehicle}/${d.id}`
-              if (!received.has(key)) received.set(key, performance.now())
-            }
+          onSseEvents(res, ({ data }) => {
+            if (!data) return
+            const d = JSON.parse(data) as { id: string; trip_id: string }
+            if (d.trip_id !== t.trip) wrong++
+            // The first event of a request is its arrival; later ones (expiry) are not.
+            const key = `${t.vehicle}/${d.id}`
+            if (!received.has(key)) received.set(key, performance.now())
           })
         },
       )

@@ -17,6 +17,21 @@ export interface SseEvent {
   data?: string
 }
 
+// Calls `each` for every complete event in what a response has sent so far, chunk by
+// chunk; shared with the feed benchmark.
+export function onSseEvents(res: IncomingMessage, each: (e: SseEvent) => void) {
+  let buf = ''
+  res.setEncoding('utf8')
+  res.on('data', (chunk: string) => {
+    buf += chunk
+    for (let at = buf.indexOf('\n\n'); at >= 0; at = buf.indexOf('\n\n')) {
+      const block = buf.slice(0, at)
+      buf = buf.slice(at + 2)
+      each({ id: /^id: (.+)$/m.exec(block)?.[1], event: /^event: (.+)$/m.exec(block)?.[1], data: /^data: (.+)$/m.exec(block)?.[1] })
+    }
+  })
+}
+
 export class ResumingStream {
   private res?: IncomingMessage
   private paused = false
@@ -55,21 +70,9 @@ export class ResumingStream {
         if (this.paused) res.pause()
         this.counters.open++
         resolve()
-        let buf = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          buf += chunk
-          for (let at = buf.indexOf('\n\n'); at >= 0; at = buf.indexOf('\n\n')) {
-            const block = buf.slice(0, at)
-            buf = buf.slice(at + 2)
-            const e: SseEvent = {
-              id: /^id: (.+)$/m.exec(block)?.[1],
-              event: /^event: (.+)$/m.exec(block)?.[1],
-              data: /^data: (.+)$/m.exec(block)?.[1],
-            }
-            if (e.id) this.cursor = e.id
-            if (e.data) this.onEvent(e)
-          }
+        onSseEvents(res, (e) => {
+          if (e.id) this.cursor = e.id
+          if (e.data) this.onEvent(e)
         })
         const done = () => {
           if (this.res !== res) return
