@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { promisify } from 'node:util'
 import type { Sql } from 'postgres'
 import type { Instance } from './instances.ts'
 
@@ -7,6 +9,8 @@ import type { Instance } from './instances.ts'
 // descriptors, database connections and event-loop delay; for the database, the
 // outbox's depth and the age of its oldest message. And the probes a load balancer
 // and an orchestrator make: /healthz and /readyz of every instance that is up.
+// Every read of the system is asynchronous: the generator's event loop times every
+// request, and a synchronous `ss` over ten thousand sockets stalled it for 100–250 ms.
 
 export interface ProcessSample {
   t: number // s since the load started
@@ -29,6 +33,9 @@ export interface CpuSample {
   generator: number
   machineBusy: number
   machineTotal: number
+  // This generator's own event-loop delay: every latency it reports is late by as much.
+  generatorLoopP99Ms: number
+  generatorLoopMaxMs: number
 }
 
 export interface OutboxSample {
@@ -45,10 +52,10 @@ export interface Probe {
 }
 
 // Sockets of each process to the database port, from the kernel's table.
-function dbConnectionsByPid(port: number): Map<number, number> {
+async function dbConnectionsByPid(port: number): Promise<Map<number, number>> {
   const counts = new Map<number, number>()
   try {
-    const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' })
+    const { stdout: out } = await promisify(execFile)('ss', ['-Htnp', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8', maxBuffer: 64 << 20 })
     for (const m of out.matchAll(/pid=(\d+)/g)) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1)
   } catch {}
   return counts
@@ -56,28 +63,25 @@ function dbConnectionsByPid(port: number): Map<number, number> {
 
 const TICK = 100 // USER_HZ on Linux
 
-function cpuOf(pid: number | string): number {
+async function cpuOf(pid: number | string): Promise<number> {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
     return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK
   } catch {
     return 0
   }
 }
 
-function databaseCpu(): number {
-  let total = 0
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuOf(pid)
-    } catch {}
-  }
-  return total
+async function databaseCpu(): Promise<number> {
+  const pids = (await readdir('/proc')).filter((pid) => /^\d+$/.test(pid))
+  const each = await Promise.all(
+    pids.map(async (pid) => ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'postgres' ? cpuOf(pid) : 0)),
+  )
+  return each.reduce((a, b) => a + b, 0)
 }
 
-function machineCpu() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+async function machineCpu() {
+  const f = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
   const idle = f[3]! + f[4]!
   const total = f.reduce((a, b) => a + b, 0)
   return { busy: (total - idle) / TICK, total: total / TICK }
@@ -94,6 +98,7 @@ export class Sampler {
   readonly probes: Probe[] = []
   readonly cpu: CpuSample[] = []
   private timers: NodeJS.Timeout[] = []
+  private readonly loop = monitorEventLoopDelay({ resolution: 10 })
   private lastCpu: { instances: Map<number, number>; database: number; generator: number; busy: number; total: number } | undefined
 
   constructor(
@@ -110,34 +115,45 @@ export class Sampler {
 
   // Processes that died since the last sample took their CPU seconds with them: counted
   // from what they had at the previous sample, so a restart reads as no use, not as a gap.
-  private sampleCpu(t: number) {
+  private async sampleCpu(t: number) {
     const instances = new Map<number, number>()
-    for (const i of this.instances) if (i.pid) instances.set(i.pid, cpuOf(i.pid))
+    for (const i of this.instances) if (i.pid) instances.set(i.pid, await cpuOf(i.pid))
     const own = process.cpuUsage()
-    const children = this.extraPids().reduce((n, pid) => n + cpuOf(pid), 0)
-    const now = { instances, database: databaseCpu(), generator: (own.user + own.system) / 1e6 + children, ...machineCpu() }
+    let children = 0
+    for (const pid of this.extraPids()) children += await cpuOf(pid)
+    const now = { instances, database: await databaseCpu(), generator: (own.user + own.system) / 1e6 + children, ...(await machineCpu()) }
     const prev = this.lastCpu
     if (prev) {
       let inst = 0
       for (const [pid, v] of now.instances) inst += v - (prev.instances.get(pid) ?? 0)
-      this.cpu.push({ t, instances: inst, database: now.database - prev.database, generator: now.generator - prev.generator, machineBusy: now.busy - prev.busy, machineTotal: now.total - prev.total })
+      this.cpu.push({
+        t,
+        instances: inst,
+        database: now.database - prev.database,
+        generator: now.generator - prev.generator,
+        machineBusy: now.busy - prev.busy,
+        machineTotal: now.total - prev.total,
+        generatorLoopP99Ms: Math.round(this.loop.percentile(99) / 1e5) / 10,
+        generatorLoopMaxMs: Math.round(this.loop.max / 1e5) / 10,
+      })
     }
+    this.loop.reset()
     this.lastCpu = now
   }
 
-  // The peers' own processes (the push service), counted with the generator.
+  // The peers' and the cabs' own processes, counted with the generator.
   extraPids: () => number[] = () => []
 
   async sample() {
     const t = this.now()
-    this.sampleCpu(t)
-    const conns = dbConnectionsByPid(this.dbPort)
+    await this.sampleCpu(t)
+    const conns = await dbConnectionsByPid(this.dbPort)
     for (const i of this.instances) {
       const pid = i.pid
       if (!i.up || !pid) continue
       try {
-        const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
-        const fds = readdirSync(`/proc/${pid}/fd`).length
+        const rssKb = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+        const fds = (await readdir(`/proc/${pid}/fd`)).length
         const text = await fetch(`${i.origin}/metrics`, { headers: { authorization: `Bearer ${this.metricsToken}` }, signal: AbortSignal.timeout(5000) }).then(
           (r) => r.text(),
           () => '',
@@ -185,11 +201,13 @@ export class Sampler {
   }
 
   start(everyS: number) {
+    this.loop.enable()
     this.timers.push(setInterval(() => void this.sample(), everyS * 1000))
     this.timers.push(setInterval(() => void this.probe(), 250))
   }
 
   stop() {
+    this.loop.disable()
     for (const t of this.timers) clearInterval(t)
   }
 }
