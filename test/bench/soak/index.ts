@@ -14,7 +14,7 @@ import { migrateFromDisk } from '../../../src/runtime/migrations.ts'
 import { tcpProxy } from '../../helpers/proxy.ts'
 import { type PushPeer, startPushPeer } from '../../helpers/push-peer.ts'
 import { freePort, printTable } from '../lib.ts'
-import { Cabs } from './drivers.ts'
+import { CabFleet } from './drivers.ts'
 import { describePlan, plan, restartDatabase, type Window } from './faults.ts'
 import { Instance } from './instances.ts'
 import { Balancer, schedule } from './load.ts'
@@ -107,7 +107,7 @@ export async function soak(o: SoakOptions) {
     await Promise.all(instances.map((i) => i.start()))
     const lb = new Balancer(instances)
     cleanups.push(() => lb.close())
-    const cabs = new Cabs(lb, world.drivers)
+    const cabs = new CabFleet(lb, world.drivers)
     cleanups.push(() => cabs.close())
     const consoles = new Consoles(lb, world.slug, world.operators)
     cleanups.push(() => consoles.close())
@@ -121,7 +121,7 @@ export async function soak(o: SoakOptions) {
     const t0 = performance.now()
     const at = () => (performance.now() - t0) / 1000
     const sampler = new Sampler(instances, sql, Number(new URL(appUrl).port || 5432), METRICS_TOKEN, t0)
-    sampler.extraPids = () => [push.pid]
+    sampler.extraPids = () => [push.pid, ...(cabs.pid ? [cabs.pid] : [])]
     sampler.start(o.sampleEveryS)
     cleanups.push(() => sampler.stop())
     const end = t0 + o.seconds * 1000
@@ -226,6 +226,7 @@ export async function soak(o: SoakOptions) {
     await sleep(3000)
     await sampler.sample()
     sampler.stop()
+    await cabs.collect()
     console.log(`\nload ran ${Math.round(loadS)} s; drained ${Math.round(at() - loadS)} s after`)
 
     const warmS = Math.min(60, o.seconds / 10)

@@ -1,5 +1,4 @@
 import { Agent, request } from 'node:http'
-import type { Instance } from './instances.ts'
 
 // The load balancer in front of the instances and the record of every answer.
 // Open loop: each request has a due time set by the schedule; its latency counts from
@@ -28,21 +27,28 @@ export interface Outgoing {
   body?: string
 }
 
+// What the balancer needs of an instance (an Instance, or its mirror in the cabs' process).
+export interface Backend {
+  name: string
+  port: number
+  up: boolean
+}
+
 export class Balancer {
   readonly samples: Sample[] = []
   private next = 0
   private readonly agents = new Map<string, Agent>()
 
-  constructor(readonly instances: Instance[]) {}
+  constructor(readonly instances: Backend[]) {}
 
   // Round-robin over the instances known to be up, as a load balancer's health checks do.
-  pick(avoid?: Instance): Instance | undefined {
+  pick(avoid?: Backend): Backend | undefined {
     const up = this.instances.filter((i) => i.up && i !== avoid)
     if (up.length === 0) return this.instances.find((i) => i.up)
     return up[this.next++ % up.length]
   }
 
-  private agent(i: Instance) {
+  private agent(i: Backend) {
     let a = this.agents.get(i.name)
     if (!a) {
       a = new Agent({ keepAlive: true, maxSockets: 256 })
@@ -51,7 +57,7 @@ export class Balancer {
     return a
   }
 
-  once(i: Instance, o: Outgoing): Promise<Answer & { refused?: boolean }> {
+  once(i: Backend, o: Outgoing): Promise<Answer & { refused?: boolean }> {
     return new Promise((resolve) => {
       const req = request(
         { host: '127.0.0.1', port: i.port, method: o.method ?? 'GET', path: o.path, headers: o.headers, agent: this.agent(i) },

@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres'
 import type { PushPeer } from '../../helpers/push-peer.ts'
 import { printTable } from '../lib.ts'
-import type { Cabs } from './drivers.ts'
+import type { CabFleet } from './drivers.ts'
 import type { Window } from './faults.ts'
 import type { Balancer } from './load.ts'
 import type { Consoles } from './operators.ts'
@@ -32,7 +32,7 @@ interface Inputs {
   warmS: number
   world: World
   traffic: Traffic
-  cabs: Cabs
+  cabs: CabFleet
   consoles: Consoles
   push: PushPeer
   sms: TwilioPeer
@@ -210,7 +210,14 @@ export async function account(x: Inputs) {
     'CPU seconds per second, by sample (2 cores = 2.0)',
     x.sampler.cpu.map((c) => {
       const span = c.machineTotal / 2 || 1
-      return { 't s': Math.round(c.t), instances: r2(c.instances / span), database: r2(c.database / span), 'generator and peers': r2(c.generator / span), machine: r2(c.machineBusy / span) }
+      return {
+        't s': Math.round(c.t),
+        instances: r2(c.instances / span),
+        database: r2(c.database / span),
+        'generator and peers': r2(c.generator / span),
+        machine: r2(c.machineBusy / span),
+        'generator loop p99 / max ms': `${c.generatorLoopP99Ms} / ${c.generatorLoopMaxMs}`,
+      }
     }),
   )
   const procs = x.sampler.processes
@@ -221,6 +228,8 @@ export async function account(x: Inputs) {
   printTable('outbox over time', outboxRows(x.sampler.outbox))
   const grow = { rss: growth(procs, warmS, 'rssMiB'), fds: growth(procs, warmS, 'fds'), db: growth(procs, warmS, 'dbConnections') }
   const loopCalm = procs.filter((p) => calm(p.t, windows, warmS) && p.loopP99Ms !== null).map((p) => p.loopP99Ms!)
+  const generatorLoopCalm = x.sampler.cpu.filter((c) => calm(c.t, windows, warmS)).map((c) => c.generatorLoopP99Ms)
+  const cabsLoopCalm = x.cabs.loop.filter((l) => calm(sec(l.at), windows, warmS)).map((l) => l.p99Ms)
   const nearestCalm = latency.find((r) => r.kind === 'nearest' && r.period === 'calm')
   const calm5xx = x.lb.samples.filter((s) => s.status >= 500 && calm(sec(s.due), windows, warmS)).length
   // Where the database or the instance is gone, a 503 is the right answer to anything.
@@ -228,7 +237,7 @@ export async function account(x: Inputs) {
   const badNotProblem = x.lb.samples.filter(
     (s) => s.kind === 'bad input' && !gone.some((w) => inWindow(sec(s.due), w)) && (s.status < 400 || s.status >= 500 || !s.problem),
   ).length
-  return { crashes: crashes.length, delivery, pushCalm, pushAfter, eventsCalm, probeList: x.sampler.probes, grow, loopCalm, nearestCalm, calm5xx, badNotProblem, dbDown: x.dbDown, windows, hasDrivers: x.world.drivers.length > 0 }
+  return { crashes: crashes.length, delivery, pushCalm, pushAfter, eventsCalm, probeList: x.sampler.probes, grow, loopCalm, generatorLoopCalm, cabsLoopCalm, nearestCalm, calm5xx, badNotProblem, dbDown: x.dbDown, windows, hasDrivers: x.world.drivers.length > 0 }
 }
 
 export function judge(o: Outcome, l: Limits): Goal[] {
@@ -246,6 +255,8 @@ export function judge(o: Outcome, l: Limits): Goal[] {
   const probes = probeFindings(o.probeList, o.dbDown, l.readyGraceS)
   const readyRecovered = o.dbDown === undefined || probes.readyAgainAfterS <= l.readyGraceS
   const loopP99 = o.loopCalm.length ? Math.max(...o.loopCalm) : Number.NaN
+  const generatorP99 = o.generatorLoopCalm.length ? Math.max(...o.generatorLoopCalm) : Number.NaN
+  const cabsP99 = o.cabsLoopCalm.length ? Math.max(...o.cabsLoopCalm) : Number.NaN
   return [
     { goal: 'no instance exits by itself', pass: o.crashes === 0, figure: `${o.crashes} exits` },
     { goal: '0 alerts lost (every answered alert stored)', pass: d.alertsNotStored === 0, figure: `${d.alertsNotStored} of ${d.webAlerts + d.smsAlerts}` },
@@ -273,6 +284,8 @@ export function judge(o: Outcome, l: Limits): Goal[] {
     growthGoal('open file descriptors', o.grow.fds),
     growthGoal('database connections', o.grow.db),
     { goal: 'event-loop delay p99 (calm samples), reported', pass: true, figure: `worst ${loopP99} ms` },
+    { goal: 'the load generator’s own event-loop delay p99 (calm samples), reported', pass: true, figure: `worst ${generatorP99} ms` },
+    { goal: 'the cabs’ process event-loop delay p99 (calm samples), reported', pass: true, figure: `worst ${cabsP99} ms` },
   ]
 }
 
