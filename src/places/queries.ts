@@ -147,13 +147,31 @@ export async function deleteClosure(sql: Db, placeId: string, closureId: string)
 
 // Refuges on the map: help services are never shown as refuges, and a temporary place
 // (event mode) only within its validity.
-export async function placesInBbox(sql: Db, networkId: string, bbox: [number, number, number, number], limit: number, now: Date) {
+// The public GeoJSON features in a box, as one JSON text built by the database: the
+// shape of publicFeature (present.ts; a test holds the two together). A map view of a
+// dense city is ~1,000 places: as rows, each became a 20-field object that outlived a
+// young-generation collection while the page was built, and was copied and promoted
+// with the rest (the soak measured 8 MB/s of such rows per instance at 5 views/s,
+// the largest share of what the collector copied); one string is allocated once.
+// Help desks are not refuges (servedAsRefuge), so their extra properties never apply.
+export async function publicFeaturesInBbox(sql: Db, networkId: string, bbox: [number, number, number, number], limit: number, now: Date) {
   const [minLon, minLat, maxLon, maxLat] = bbox
-  return sql<PlaceRow[]>`
-    select ${placeColumns(sql)} from places p
-    where p.network_id = ${networkId} and p.status = 'active' and ${servedAsRefuge(sql, now)}
-      and p.merc && st_transform(st_makeenvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, 4326), 3857)
-    order by p.id limit ${limit}`
+  const [row] = await sql<{ features: string }[]>`
+    select coalesce(json_agg(f.feature order by f.id), '[]')::text as features from (
+      select p.id, jsonb_build_object(
+        'type', 'Feature',
+        'geometry', jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(st_x(p.location::geometry), st_y(p.location::geometry))),
+        'properties', jsonb_build_object('id', p.id, 'name', p.name, 'kind', p.kind, 'address', p.address, 'phone', p.phone,
+            'features', p.features, 'opening_hours', p.opening_hours)
+          || case when p.valid_from is null and p.valid_until is null then '{}'::jsonb
+             else jsonb_build_object('valid_from', to_jsonb(p.valid_from), 'valid_until', to_jsonb(p.valid_until)) end
+      ) as feature
+      from places p
+      where p.network_id = ${networkId} and p.status = 'active' and ${servedAsRefuge(sql, now)}
+        and p.merc && st_transform(st_makeenvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, 4326), 3857)
+      order by p.id limit ${limit}
+    ) f`
+  return row!.features
 }
 
 export async function placesDueForTraining(sql: Db, networkId: string, validMonths: number, now: Date) {
