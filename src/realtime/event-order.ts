@@ -14,3 +14,12 @@ import type { Db } from '../db/types.ts'
 // outside a transaction.
 export const eventOrder = (sql: Db, networkId: string) =>
   sql`event_order as (select 1 from networks where id = ${networkId} for no key update)`
+
+// The same order within one trip, for the drop-off events a cab's feed reads (by trip):
+// requests and decisions on other trips, and alert events, need not wait. The row is
+// created on the trip's first event; ON CONFLICT DO UPDATE locks it like FOR UPDATE.
+export const tripEventOrder = (sql: Db, networkId: string, tripId: string) =>
+  sql`event_order as (
+    insert into dropoff_event_order (network_id, trip_id) values (${networkId}, ${tripId})
+    on conflict (network_id, trip_id) do update set trip_id = excluded.trip_id
+    returning 1)`

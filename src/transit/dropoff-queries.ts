@@ -1,4 +1,4 @@
-import { eventOrder } from '../realtime/event-order.ts'
+import { tripEventOrder } from '../realtime/event-order.ts'
 import type { Db } from '../db/types.ts'
 import { point } from '../geo/sql.ts'
 import type { DropoffStatus } from './schemas.ts'
@@ -60,10 +60,10 @@ export async function insertDropoff(sql: Db, d: NewDropoff): Promise<DropoffRow>
   return row!
 }
 
-// The cabs' feeds read events by id: see eventOrder for why the id is drawn under a lock.
+// The cabs' feeds read events by id: see tripEventOrder for why the id is drawn under a lock.
 export async function insertEvent(sql: Db, d: Pick<DropoffRow, 'id' | 'network_id' | 'trip_id'>, at: Date) {
   await sql`
-    with ${eventOrder(sql, d.network_id)}
+    with ${tripEventOrder(sql, d.network_id, d.trip_id)}
     insert into dropoff_events (dropoff_id, network_id, trip_id, at)
     select ${d.id}, ${d.network_id}, ${d.trip_id}, ${at} from event_order`
 }

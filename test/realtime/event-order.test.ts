@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertEvent } from '../../src/alerts/queries.ts'
+import { insertDropoff, type NewDropoff } from '../../src/transit/dropoff-queries.ts'
 import { createNetwork, type TestApp, testApp } from '../helpers/app.ts'
 
 // Streams move their cursor to the last event id they read. If a later id could commit
@@ -55,5 +56,58 @@ describe('event ids of a network', () => {
       await insertEvent(tx, ev(here), new Date())
       await insertEvent(t.db.sql, ev(there), new Date())
     })
+  })
+})
+
+// A cab's feed reads its trip's events: ids are in commit order within a trip, and
+// requests on other trips (another cab) do not wait.
+async function dropoffOn(tripId: string): Promise<NewDropoff> {
+  const [n] = await t.db.sql<{ id: string }[]>`select id from networks where slug = 'mulhouse'`
+  return {
+    networkId: n!.id,
+    tripId,
+    routeId: 'L1',
+    tokenHash: `hash-${crypto.randomUUID()}`,
+    snapped: { lat: 47.75, lon: 7.34 },
+    offsetM: 3,
+    alongM: 1200,
+    after: { id: 'S1', name: 'Gare', alongM: 900 },
+    before: { id: 'S2', name: 'Porte Jeune' },
+    at: new Date(),
+    tripEndsAt: new Date(Date.now() + 3_600_000),
+  }
+}
+
+describe('drop-off event ids of a trip', () => {
+  it('a second request on the same trip draws its id only once the first has committed', async () => {
+    let secondDone = false
+    let pending: Promise<unknown> | undefined
+    let firstId = ''
+    // Made before the transaction: on the embedded database it holds the one connection.
+    const [one, two] = [await dropoffOn('trip-a'), await dropoffOn('trip-a')]
+    await t.db.sql.begin(async (tx) => {
+      firstId = (await insertDropoff(tx, one)).id
+      pending = insertDropoff(t.db.sql, two).then((r) => {
+        secondDone = true
+        return r.id
+      })
+      await new Promise((r) => setTimeout(r, 300))
+      expect(secondDone).toBe(false)
+    })
+    const secondId = await pending
+    const rows = await t.db.sql<{ dropoff_id: string }[]>`
+      select dropoff_id::text from dropoff_events where trip_id = 'trip-a' order by id`
+    expect(rows.map((r) => r.dropoff_id)).toEqual([firstId, secondId])
+  })
+
+  it('requests on another trip of the same network do not wait', async () => {
+    if (t.db.embedded) return
+    const [b, c] = [await dropoffOn('trip-b'), await dropoffOn('trip-c')]
+    await t.db.sql.begin(async (tx) => {
+      await insertDropoff(tx, b)
+      await insertDropoff(t.db.sql, c)
+    })
+    const [n] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from dropoff_events where trip_id in ('trip-b', 'trip-c')`
+    expect(n!.n).toBe(2)
   })
 })
