@@ -101,6 +101,9 @@ export async function ensureSchema(sql: Sql, schema: string | undefined) {
   await sql`create extension if not exists postgis schema public`.catch((e) => {
     if (!raced(e)) throw e
   })
+  await sql`create extension if not exists pg_trgm schema public`.catch((e) => {
+    if (!raced(e)) throw e
+  })
   await sql`create schema if not exists ${sql(schema)}`.catch((e) => {
     if (!raced(e)) throw e
   })

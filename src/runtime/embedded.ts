@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { postgis } from '@electric-sql/pglite-postgis'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { Logger } from '../logger.ts'
@@ -29,7 +30,7 @@ export async function startEmbedded(dataDirSetting: string, log: Logger, opts: {
   })
   try {
     const t0 = performance.now()
-    const db = await PGlite.create(dataDir, { extensions: { postgis } }).catch((e: unknown) => {
+    const db = await PGlite.create(dataDir, { extensions: { postgis, pg_trgm } }).catch((e: unknown) => {
       throw dataDirError(e, root) ?? e
     })
     const [{ present } = { present: false }] = (

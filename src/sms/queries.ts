@@ -72,17 +72,19 @@ export interface NameCandidate {
 const foldedName = (sql: Db) => sql`translate(lower(name), 'àâäáéèêëíîïóôöúùûüçñœ', 'aaaaeeeeiiiooouuuucno')`
 
 // A message mentions a name among other words (any pattern); a search box holds only
-// the name being typed (every pattern).
-const namedLike = (sql: Db, patterns: string[], every: boolean) =>
-  every
-    ? sql`${foldedName(sql)} like all(${textArray(patterns)}::text[])`
-    : sql`${foldedName(sql)} like any(${textArray(patterns)}::text[])`
+// the name being typed (every pattern). One `like` per pattern, joined by or / and: the
+// trigram index on the folded name (sql/0022) serves those under a generic plan too,
+// where like any($1::text[]) fell back to folding every name (265 ms at 100,000 places).
+const namedLike = (sql: Db, patterns: string[], every: boolean) => {
+  if (patterns.length === 0) return sql`false`
+  return patterns.map((p) => sql`${foldedName(sql)} like ${p}`).reduce((a, b) => (every ? sql`${a} and ${b}` : sql`${a} or ${b}`))
+}
 
 export async function refugesNamedLike(sql: Db, networkId: string, patterns: string[], every = false) {
   return sql<NameCandidate[]>`
     select id::text, name, st_y(location::geometry) as lat, st_x(location::geometry) as lon
     from places
-    where network_id = ${networkId} and status = 'active' and ${namedLike(sql, patterns, every)}
+    where network_id = ${networkId} and status = 'active' and (${namedLike(sql, patterns, every)})
     limit 200`
 }
 
@@ -96,7 +98,7 @@ export async function stopsNamedLike(sql: Db, networkId: string, patterns: strin
     select distinct on (name) stop_id as id, name, lat, lon
     from transit_stops
     where feed_id = (select id from gtfs_feeds where network_id = ${networkId} order by id desc limit 1)
-      and lat is not null and lon is not null and ${namedLike(sql, patterns, every)}
+      and lat is not null and lon is not null and (${namedLike(sql, patterns, every)})
     order by name, stop_id
     limit 200`
 }

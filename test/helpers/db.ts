@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { postgis } from '@electric-sql/pglite-postgis'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { Sql } from 'postgres'
@@ -37,7 +38,7 @@ export async function testDatabase(opts: { migrate?: boolean } = {}): Promise<Te
   } else {
     const pg = await PGlite.create({
       loadDataDir: new Blob([readFileSync(SNAPSHOT)]),
-      extensions: { postgis },
+      extensions: { postgis, pg_trgm },
     })
     await pg.exec(`set time zone 'UTC'`)
     const server = new PGLiteSocketServer({ db: pg, host: '127.0.0.1', port: 0, maxConnections: 64 })

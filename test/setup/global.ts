@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { postgis } from '@electric-sql/pglite-postgis'
 import postgres from 'postgres'
 
@@ -15,6 +16,7 @@ export default async function setup() {
     const sql = postgres(url, { max: 1, onnotice: () => {} })
     try {
       await sql`create extension if not exists postgis`
+      await sql`create extension if not exists pg_trgm`
     } finally {
       await sql.end()
     }
@@ -23,7 +25,7 @@ export default async function setup() {
   }
   console.log('[halte tests] no DATABASE_URL: running on the embedded PGlite + PostGIS, one instance per test file')
   if (existsSync(SNAPSHOT)) return
-  const db = await PGlite.create({ extensions: { postgis } })
+  const db = await PGlite.create({ extensions: { postgis, pg_trgm } })
   await db.exec('create extension postgis')
   const blob = await db.dumpDataDir('gzip')
   mkdirSync(dirname(SNAPSHOT), { recursive: true })
