@@ -13,10 +13,17 @@ export interface StreamEvent {
   data: unknown
 }
 
+// What a read found, and where the stream stands after it even when it found nothing
+// (a cab's feed that starts from its trip's snapshot): the next read starts there.
+export interface StreamPage {
+  events: StreamEvent[]
+  cursor: string | null
+}
+
 export interface CursorStreamOptions {
   signal: Signal
   channel: string
-  read(after: string | null): Promise<StreamEvent[]>
+  read(after: string | null): Promise<StreamEvent[] | StreamPage>
   heartbeatMs?: number
   pollMs?: number
   // Ends the stream after this long (clients reconnect with Last-Event-ID); bounds
@@ -35,12 +42,12 @@ export interface CursorStreamOptions {
 }
 
 // Reads under way, by share key and cursor, with the wake-up count when each started.
-const reads = new Map<string, { started: number; events: Promise<StreamEvent[]> }>()
+const reads = new Map<string, { started: number; events: Promise<StreamEvent[] | StreamPage> }>()
 let wakes = 0
 
 // A stream joins a read under way only if it started after the stream's own latest
 // reason to read: an older read may have begun before the event it was woken for.
-function sharedRead(o: CursorStreamOptions, cursor: string | null, wokeAt: number): Promise<StreamEvent[]> {
+function sharedRead(o: CursorStreamOptions, cursor: string | null, wokeAt: number): Promise<StreamEvent[] | StreamPage> {
   if (o.shareReads === undefined) return o.read(cursor)
   const key = `${o.shareReads}\u0000${cursor ?? ''}`
   const under = reads.get(key)
@@ -152,13 +159,15 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
         if (dirty) {
           dirty = false
           pollAt = Date.now() + spread(pollMs)
-          const events = await sharedRead(o, cursor, wokeAt)
+          const page = await sharedRead(o, cursor, wokeAt)
+          const events = Array.isArray(page) ? page : page.events
           for (const e of events) {
             // Awaited: a client that stops reading holds this loop, not our memory.
             await stream.writeSSE({ id: e.id, event: e.event, data: JSON.stringify(e.data) })
             cursor = e.id
             beatAt = Date.now() + spread(heartbeatMs)
           }
+          if (!Array.isArray(page) && page.cursor !== null) cursor = page.cursor
           if (o.pageSize !== undefined && events.length >= o.pageSize) {
             dirty = true
             wokeAt = ++wakes

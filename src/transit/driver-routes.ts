@@ -113,10 +113,12 @@ export function driverApp(s: Services) {
           const along = v.along_m
           if (cursorTrip !== v.trip_id) {
             // First read on this trip: the open requests nearest ahead first, all under the
-            // trip's latest cursor so a resume continues after them.
+            // trip's latest cursor so a resume continues after them. With none open, the
+            // stream still moves to that cursor: the next reads are then one cheap query,
+            // not this snapshot again (thousands of idle cabs polling).
             const id = `${v.trip_id}:${await lastEventId(s.sql, d.network.id, v.trip_id)}`
             const rows = await openOnTrip(s.sql, d.network.id, v.trip_id)
-            return rows.map((r) => ({ id, event: 'dropoff', data: feedItem(r, d.network, along) }))
+            return { events: rows.map((r) => ({ id, event: 'dropoff', data: feedItem(r, d.network, along) })), cursor: id }
           }
           const rows = await changesAfter(s.sql, d.network.id, v.trip_id, cursorId)
           return rows.map((r) => ({ id: `${v.trip_id}:${r.event_id}`, event: 'dropoff', data: feedItem(r, d.network, along) }))

@@ -55,6 +55,34 @@ describe('cursor SSE stream', () => {
   })
 })
 
+describe('a read that finds nothing but a position', () => {
+  it('starts the next read from that position, with nothing sent', async () => {
+    const afters: (string | null)[] = []
+    const signal = localSignal()
+    const app = new Hono()
+    app.get('/stream', (c) =>
+      cursorStream(c, {
+        signal,
+        channel: 'cab',
+        pollMs: 60_000,
+        heartbeatMs: 60_000,
+        read: async (after) => {
+          afters.push(after)
+          // The first read is a snapshot with nothing in it; later ones read after the position.
+          if (after === null) return { events: [], cursor: '41' }
+          return after === '41' ? [{ id: '42', event: 'thing', data: { n: 42 } }] : []
+        },
+      }),
+    )
+    const res = await app.request('/stream')
+    const got = collect(res, 1)
+    await new Promise((r) => setTimeout(r, 50))
+    await signal.publish('cab', '42')
+    expect(await got).toEqual([42])
+    expect(afters.slice(0, 2)).toEqual([null, '41'])
+  })
+})
+
 describe('streams that share their reads', () => {
   // A read that takes a while, counting calls: the consoles of one network read the same events.
   function shared() {
