@@ -8,6 +8,9 @@ export interface Sample {
   kind: string
   due: number
   ms: number
+  // How late the generator itself sent it (its event loop, the machine's other work):
+  // part of ms, and no part of the instances' doing.
+  lateMs: number
   // 0: no HTTP answer (connection refused or cut).
   status: number
   problem: boolean
@@ -83,8 +86,9 @@ export class Balancer {
   // reached an instance: the balancer tries another one, as a real one does.
   async send(kind: string, o: Outgoing, due = performance.now()): Promise<Answer> {
     let target = this.pick()
+    const lateMs = performance.now() - due
     if (!target) {
-      this.samples.push({ kind, due, ms: performance.now() - due, status: 0, problem: false, instance: '-' })
+      this.samples.push({ kind, due, ms: performance.now() - due, lateMs, status: 0, problem: false, instance: '-' })
       return { status: 0, text: 'no instance up', contentType: '' }
     }
     let answer = await this.once(target, o)
@@ -99,6 +103,7 @@ export class Balancer {
       kind,
       due,
       ms: performance.now() - due,
+      lateMs,
       status: answer.status,
       problem: answer.contentType.startsWith('application/problem+json'),
       instance: target.name,

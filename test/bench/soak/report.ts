@@ -41,6 +41,7 @@ export function latencyRows(samples: Sample[], t0: number, windows: Window[], wa
         'p50 ms': st.p50,
         'p99 ms': st.p99,
         'max ms': st.max,
+        'sent late p99 ms': r1(percentile(these.map((s) => s.lateMs), 99)),
         '5xx': these.filter((s) => s.status >= 500).length,
         'no answer': these.filter((s) => s.status === 0).length,
       })
