@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { connect as tcpConnect, type Socket } from 'node:net'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../../src/runtime/database.ts'
@@ -79,6 +81,42 @@ describe('transactions on the pooled driver', () => {
     } finally {
       await sql.end({ timeout: 1 })
       await proxy.close()
+    }
+  })
+
+  it.skipIf(!process.env.DATABASE_URL)('a transaction keeps its connection when the socket drains between two statements (real PostgreSQL)', async () => {
+    const pg = new URL(db.url)
+    let socket: Socket | undefined
+    const sql = postgres(db.url, {
+      max: 1,
+      onnotice: () => {},
+      connection: db.schema ? { search_path: `${db.schema},public` } : {},
+      // The driver's own socket (an option its types leave out), to signal what the kernel
+      // signals after a write pushed back.
+      socket: async () => {
+        const s = tcpConnect(Number(pg.port || 5432), pg.hostname)
+        await once(s, 'connect')
+        socket = s
+        return s
+      },
+    } as postgres.Options<Record<string, never>>)
+    try {
+      await sql`create table drain_probe (n int)`
+      let outside: Promise<number> | undefined
+      await sql
+        .begin(async (tx) => {
+          await tx`insert into drain_probe values (1)`
+          socket!.emit('drain')
+          // Another request's query, sent while the transaction is between statements.
+          outside = sql<{ n: number }[]>`select count(*)::int as n from drain_probe`.then((r) => r[0]!.n)
+          await new Promise((r) => setTimeout(r, 100))
+          throw new Error('rolled back')
+        })
+        .catch(() => {})
+      // It waited for the transaction's end: the rolled-back row was never visible to it.
+      expect(await outside).toBe(0)
+    } finally {
+      await sql.end({ timeout: 1 })
     }
   })
 })
