@@ -52,15 +52,19 @@ export function latencyRows(samples: Sample[], t0: number, windows: Window[], wa
 
 // Growth at a steady load, per process: within its longest run of samples after its warm-up
 // whose open streams stay within 5 % (a killed instance's streams move to the other one,
-// which then rightly holds more), the median of the last three samples against the
-// median of the first three. Runs too short to judge (< 6 samples) are left out.
+// which then rightly holds more), the lowest value of the run's last third against the
+// lowest of its first third. Lows, because memory rises and falls with each major
+// collection (40 s apart, ±15 %): the lows follow what stays alive, where single samples
+// land anywhere on that saw. Runs shorter than three minutes cannot tell a leak from the
+// saw and are left out.
+const MIN_STEADY_SAMPLES = 18
 export function growth(samples: ProcessSample[], warmS: number, field: 'rssMiB' | 'fds' | 'dbConnections') {
   // Warm-up is per process: a restarted instance compiles and fills its caches again.
   const bornAt = new Map<number, number>()
   for (const s of samples) if (!bornAt.has(s.pid)) bornAt.set(s.pid, s.t)
   const byPid = new Map<number, ProcessSample[]>()
   for (const s of samples) if (s.t >= Math.max(warmS, bornAt.get(s.pid)! + warmS)) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s])
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const low = (xs: ProcessSample[]) => Math.min(...xs.map((s) => s[field]))
   const out: { instance: string; pid: number; from: number; to: number; first: number; last: number; growth: number }[] = []
   for (const [pid, list] of byPid) {
     const runs: ProcessSample[][] = []
@@ -71,9 +75,10 @@ export function growth(samples: ProcessSample[], warmS: number, field: 'rssMiB' 
       else runs.push([s])
     }
     const steady = runs.reduce((a, b) => (b.length > a.length ? b : a), [])
-    if (steady.length < 6) continue
-    const first = med(steady.slice(0, 3).map((s) => s[field]))
-    const last = med(steady.slice(-3).map((s) => s[field]))
+    if (steady.length < MIN_STEADY_SAMPLES) continue
+    const third = Math.floor(steady.length / 3)
+    const first = low(steady.slice(0, third))
+    const last = low(steady.slice(-third))
     out.push({ instance: steady[0]!.instance, pid, from: Math.round(steady[0]!.t), to: Math.round(steady.at(-1)!.t), first, last, growth: first > 0 ? last / first - 1 : 0 })
   }
   return out
