@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { publicFeature } from '../../src/places/present.ts'
 import { findPlace } from '../../src/places/queries.ts'
 import { createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
+import { besanconApplication } from '../helpers/places.ts'
 
 // The map's box is built by the database as one JSON text (publicFeaturesInBbox); each
 // feature must be exactly what publicFeature says of the same place everywhere else.
@@ -17,16 +18,7 @@ beforeAll(async () => {
 afterAll(() => t?.close())
 
 async function activePlace(overrides: Record<string, unknown>) {
-  const body = {
-    name: 'Le Refuge',
-    kind: 'bar',
-    address: '1 place de la Révolution, Besançon',
-    location: { lat: 47.2388, lon: 6.0243 },
-    opening_hours: 'Mo-Sa 10:00-19:00',
-    contact_name: 'Camille',
-    charter_accepted: true,
-    ...overrides,
-  }
+  const body = besanconApplication(overrides)
   const res = await t.request('/v1/networks/besancon/applications', { method: 'POST', json: body })
   expect(res.status).toBe(201)
   const { id } = (await res.json()) as { id: string }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
+import { besanconApplication } from '../helpers/places.ts'
 
 // 2026-11-24 is a Tuesday. Fixed clock: the test must not depend on when it runs.
 const NOW = new Date('2026-11-24T14:00:00+01:00')
@@ -16,17 +17,7 @@ beforeAll(async () => {
 })
 afterAll(() => t?.close())
 
-const application = (overrides: Record<string, unknown> = {}) => ({
-  name: 'Le Refuge',
-  kind: 'bar',
-  address: '1 place de la Révolution, Besançon',
-  location: { lat: 47.2388, lon: 6.0243 },
-  opening_hours: 'Mo-Sa 10:00-19:00',
-  contact_name: 'Camille',
-  charter_accepted: true,
-  features: ['toilets'],
-  ...overrides,
-})
+const application = besanconApplication
 
 async function apply(body = application()) {
   const res = await t.request('/v1/networks/besancon/applications', { method: 'POST', json: body })
