@@ -1,4 +1,3 @@
-import { eventOrder } from '../realtime/event-order.ts'
 import { type Db, textArray } from '../db/types.ts'
 import { mercPoint, mercRadius, point } from '../geo/sql.ts'
 import { servedAsRefuge } from '../places/queries.ts'
@@ -64,12 +63,12 @@ export async function insertEvent(
   e: { alertId: string; networkId: string; kind: string; from: AlertStatus | null; to: AlertStatus; actor: Actor; note?: string | null },
   now: Date,
 ) {
-  // Streams read events by id: see eventOrder for why the id is drawn under a lock.
+  // Streams read events by id, so ids must become visible in order: the id is drawn
+  // again at the commit, under the network's lock (sql/0023_event_ids_at_commit.sql).
   await sql`
-    with ${eventOrder(sql, e.networkId)}
     insert into alert_events (alert_id, network_id, kind, from_status, to_status, actor_role, actor_token_id, actor_place_id, note, at)
-    select ${e.alertId}, ${e.networkId}, ${e.kind}, ${e.from}, ${e.to}, ${e.actor.role}, ${e.actor.tokenId},
-           ${e.actor.placeId}, ${e.note ?? null}, ${now} from event_order`
+    values (${e.alertId}, ${e.networkId}, ${e.kind}, ${e.from}, ${e.to}, ${e.actor.role}, ${e.actor.tokenId},
+           ${e.actor.placeId}, ${e.note ?? null}, ${now})`
 }
 
 export async function findAlert(sql: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<AlertRow | null> {

@@ -1,4 +1,3 @@
-import { tripEventOrder } from '../realtime/event-order.ts'
 import type { Db } from '../db/types.ts'
 import { point } from '../geo/sql.ts'
 import type { DropoffStatus } from './schemas.ts'
@@ -60,12 +59,10 @@ export async function insertDropoff(sql: Db, d: NewDropoff): Promise<DropoffRow>
   return row!
 }
 
-// The cabs' feeds read events by id: see tripEventOrder for why the id is drawn under a lock.
+// The cabs' feeds read events by id, so ids must become visible in order within a trip:
+// the id is drawn again at the commit, under the trip's lock (sql/0023_event_ids_at_commit.sql).
 export async function insertEvent(sql: Db, d: Pick<DropoffRow, 'id' | 'network_id' | 'trip_id'>, at: Date) {
-  await sql`
-    with ${tripEventOrder(sql, d.network_id, d.trip_id)}
-    insert into dropoff_events (dropoff_id, network_id, trip_id, at)
-    select ${d.id}, ${d.network_id}, ${d.trip_id}, ${at} from event_order`
+  await sql`insert into dropoff_events (dropoff_id, network_id, trip_id, at) values (${d.id}, ${d.network_id}, ${d.trip_id}, ${at})`
 }
 
 export async function findDropoff(sql: Db, id: string): Promise<DropoffRow | null> {
