@@ -145,29 +145,19 @@ export async function deleteClosure(sql: Db, placeId: string, closureId: string)
   return rows.length === 1
 }
 
-// Refuges on the map: help services are never shown as refuges, and a temporary place
-// (event mode) only within its validity.
-// The public GeoJSON features in a box, as one JSON text built by the database: the
-// shape of publicFeature (present.ts; a test holds the two together). A map view of a
-// dense city is ~1,000 places: as rows, each became a 20-field object that outlived a
-// young-generation collection while the page was built, and was copied and promoted
-// with the rest (the soak measured 8 MB/s of such rows per instance at 5 views/s,
-// the largest share of what the collector copied); one string is allocated once.
-// Help desks are not refuges (servedAsRefuge), so their extra properties never apply.
+// The public GeoJSON features in a box, as one JSON text: help services are never shown
+// as refuges, and a temporary place (event mode) only within its validity. A map view
+// of a dense city is ~1,000 places. Each place's feature is written with the place
+// (sql/0024_place_public_feature.sql, the shape of publicFeature; a test holds the two
+// together), so the view joins texts: built per view, the features cost the database
+// 20 ms at 900 places (now 5 ms), and as rows they cost the server 8 MB/s of promoted
+// garbage. The texts are joined in the subquery's order: the map needs none, and a
+// second sort was a fifth of the time.
 export async function publicFeaturesInBbox(sql: Db, networkId: string, bbox: [number, number, number, number], limit: number, now: Date) {
   const [minLon, minLat, maxLon, maxLat] = bbox
-  // json, not jsonb: a third of the server's time for a view (5 ms against 14 ms for
-  // 900 places), and the keys stay in publicFeature's order.
-  const common = sql`'id', p.id, 'name', p.name, 'kind', p.kind, 'address', p.address, 'phone', p.phone,
-    'features', p.features, 'opening_hours', p.opening_hours`
   const [row] = await sql<{ features: string }[]>`
-    select coalesce(json_agg(f.feature order by f.id), '[]')::text as features from (
-      select p.id, json_build_object(
-        'type', 'Feature',
-        'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(st_x(p.location::geometry), st_y(p.location::geometry))),
-        'properties', case when p.valid_from is null and p.valid_until is null then json_build_object(${common})
-          else json_build_object(${common}, 'valid_from', p.valid_from, 'valid_until', p.valid_until) end
-      ) as feature
+    select coalesce('[' || string_agg(f.public_feature, ',') || ']', '[]') as features from (
+      select p.id, p.public_feature
       from places p
       where p.network_id = ${networkId} and p.status = 'active' and ${servedAsRefuge(sql, now)}
         and p.merc && st_transform(st_makeenvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, 4326), 3857)

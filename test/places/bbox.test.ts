@@ -9,6 +9,7 @@ import { besanconApplication } from '../helpers/places.ts'
 const NOW = new Date('2026-11-24T14:00:00+01:00')
 let t: TestApp
 let operator: string
+const partnerTokens = new Map<string, string>()
 
 beforeAll(async () => {
   t = await testApp({ clock: { now: () => NOW } })
@@ -21,7 +22,8 @@ async function activePlace(overrides: Record<string, unknown>) {
   const body = besanconApplication(overrides)
   const res = await t.request('/v1/networks/besancon/applications', { method: 'POST', json: body })
   expect(res.status).toBe(201)
-  const { id } = (await res.json()) as { id: string }
+  const { id, partner_token } = (await res.json()) as { id: string; partner_token: string }
+  partnerTokens.set(id, partner_token)
   expect((await t.request(`/v1/networks/besancon/places/${id}/approve`, { method: 'POST', token: operator })).status).toBe(200)
   return id
 }
@@ -43,6 +45,29 @@ describe('GET /v1/networks/{slug}/places?bbox=', () => {
     for (const f of body.features) expect(f).toEqual(publicFeature((await findPlace(t.db.sql, f.properties.id))!))
     const text = JSON.stringify(body)
     for (const secret of ['Camille', 'contact_name', 'email', 'training_date', 'hours_warnings']) expect(text).not.toContain(secret)
+  })
+
+  it('shows a partner’s new hours at once, and a new name only once an operator approves it', async () => {
+    const id = await activePlace({ name: 'Le Quai', location: { lat: 47.2455, lon: 6.0301 } })
+    const partner = partnerTokens.get(id)!
+    const inBox = async () => {
+      const res = await t.request('/v1/networks/besancon/places?bbox=6.02,47.24,6.04,47.25')
+      const { features } = (await res.json()) as { features: { properties: Record<string, unknown> }[] }
+      return features.find((f) => f.properties.id === id)!
+    }
+    const hours = await t.request('/v1/partner/place', { method: 'PATCH', token: partner, json: { opening_hours: 'Mo-Su 18:00-02:00', features: ['toilets'] } })
+    expect(hours.status).toBe(200)
+    expect((await inBox()).properties).toMatchObject({ opening_hours: 'Mo-Su 18:00-02:00', features: ['toilets'], name: 'Le Quai' })
+
+    const rename = await t.request('/v1/partner/place', { method: 'PATCH', token: partner, json: { name: 'Chez Paulo' } })
+    expect(rename.status).toBe(202)
+    expect((await inBox()).properties.name).toBe('Le Quai')
+    const change = ((await rename.json()) as { properties: { pending_change: { id: string } } }).properties.pending_change
+    const approve = await t.request(`/v1/networks/besancon/places/${id}/changes/approve`, { method: 'POST', token: operator, json: { change_id: change.id } })
+    expect(approve.status).toBe(200)
+    const shown = await inBox()
+    expect(shown.properties.name).toBe('Chez Paulo')
+    expect(shown).toEqual(publicFeature((await findPlace(t.db.sql, id))!))
   })
 
   it('answers an empty collection for a box with no place', async () => {
