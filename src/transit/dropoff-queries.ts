@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts'
+import { type Db, textArray } from '../db/types.ts'
 import { point } from '../geo/sql.ts'
 import type { DropoffStatus } from './schemas.ts'
 
@@ -149,7 +149,7 @@ export async function expirePassed(
     where network_id = ${networkId} and trip_id = ${tripId} and status in ('pending', 'accepted')
       and distance_along_m >= ${stretch.fromM - 30} and distance_along_m < ${stretch.toM - 30}
     returning ${columns(sql)}`
-  for (const r of rows) await insertEvent(sql, r, at)
+  await insertEvents(sql, rows, at)
   return rows
 }
 
@@ -157,7 +157,7 @@ export async function expirePassed(
 // reported passing them (no driver app, a phone that died). Requests made before the
 // run's end was recorded get three hours, longer than any night trip. Rows another
 // instance is expiring are skipped, not waited for.
-export async function expireEnded(sql: Db, now: Date, slackS: number, limit = 500): Promise<DropoffRow[]> {
+export async function expireEnded(sql: Db, now: Date, slackS: number, limit: number): Promise<DropoffRow[]> {
   const rows = await sql<DropoffRow[]>`
     with due as (
       select id as due_id from dropoffs
@@ -170,8 +170,17 @@ export async function expireEnded(sql: Db, now: Date, slackS: number, limit = 50
     update dropoffs set status = 'expired', expired_at = ${now}
     from due where id = due.due_id
     returning ${columns(sql)}`
-  for (const r of rows) await insertEvent(sql, r, now)
+  await insertEvents(sql, rows, now)
   return rows
+}
+
+// One statement for a batch: each round trip is time its rows stay locked.
+async function insertEvents(sql: Db, rows: Pick<DropoffRow, 'id' | 'network_id' | 'trip_id'>[], at: Date) {
+  if (rows.length === 0) return
+  await sql`
+    insert into dropoff_events (dropoff_id, network_id, trip_id, at)
+    select u.id, u.network_id, u.trip_id, ${at} from unnest(${textArray(rows.map((r) => r.id))}::uuid[], ${textArray(rows.map((r) => r.network_id))}::uuid[], ${textArray(rows.map((r) => r.trip_id))}::text[])
+      as u(id, network_id, trip_id)`
 }
 
 export async function openOnTrip(sql: Db, networkId: string, tripId: string): Promise<DropoffRow[]> {

@@ -17,8 +17,9 @@ export interface Target {
 export async function driverTargets(sql: Sql, networkId: string, count: number): Promise<Target[]> {
   // One bus trip per stream, the bus at its first stop, the rider's point ~300 m past the second.
   // A request must be on a trip that runs at its instant: each one is sent with an
-  // instant two minutes into its trip's run, on its next service day (the first
-  // one the calendar gives when all are past).
+  // instant two minutes into its trip's next run (the latest one the calendar gives
+  // when all are past): a run of this morning would end before the requests are read,
+  // and the expiry job would take them from under their drivers.
   const trips = await sql<{ trip_id: string; dists_m: number[]; coords: [number, number][]; at: Date }[]>`
     with runs as (
       select t.feed_id, t.trip_id, t.service_id,
@@ -43,8 +44,9 @@ export async function driverTargets(sql: Sql, networkId: string, count: number):
     join transit_patterns p on p.feed_id = t.feed_id and p.pattern_id = t.pattern_id
     join transit_shapes sh on sh.feed_id = t.feed_id and sh.shape_id = p.shape_id
     cross join lateral (
-      select sd.day from service_days sd where sd.feed_id = t.feed_id and sd.service_id = t.service_id
-      order by sd.day < current_date, case when sd.day >= current_date then sd.day end, sd.day desc limit 1) day
+      select sd.day, ((sd.day + time '12:00') at time zone n.timezone) - interval '12 hours' + make_interval(secs => runs.first_s + 120) < now() as past
+      from service_days sd where sd.feed_id = t.feed_id and sd.service_id = t.service_id
+      order by 2, case when not (((sd.day + time '12:00') at time zone n.timezone) - interval '12 hours' + make_interval(secs => runs.first_s + 120) < now()) then sd.day end, sd.day desc limit 1) day
     where r.route_type = 3 and array_length(p.dists_m, 1) >= 3 and runs.first_s is not null
     order by t.trip_id limit ${count}`
   const targets: Target[] = []
