@@ -9,10 +9,10 @@ import { afterCommit } from '../realtime/after-commit.ts'
 import { cursorStream, StreamSlots } from '../realtime/sse.ts'
 import type { Services } from '../services.ts'
 import {
-  changesAfter,
   type Decision,
   type DropoffRow,
   decide,
+  feedSince,
   findDropoff,
   findVehicle,
   lastEventId,
@@ -111,21 +111,20 @@ export function driverApp(s: Services) {
         slot: { slots: streams, key: c.get('principal')?.tokenId ?? 'admin' },
         // Trip-change corner: the cursor is per trip, so a new trip starts from its snapshot.
         read: async (after) => {
-          const v = await findVehicle(s.sql, d.network.id, d.vehicle)
-          if (!v?.trip_id) return []
           const [cursorTrip, cursorId] = parseCursor(after)
-          const along = v.along_m
-          if (cursorTrip !== v.trip_id) {
+          const v = await feedSince(s.sql, d.network.id, d.vehicle, cursorTrip, cursorId)
+          if (!v?.tripId) return []
+          const along = v.alongM
+          if (cursorTrip !== v.tripId) {
             // First read on this trip: the open requests nearest ahead first, all under the
             // trip's latest cursor so a resume continues after them. With none open, the
             // stream still moves to that cursor: the next reads are then one cheap query,
             // not this snapshot again (thousands of idle cabs polling).
-            const id = `${v.trip_id}:${await lastEventId(s.sql, d.network.id, v.trip_id)}`
-            const rows = await openOnTrip(s.sql, d.network.id, v.trip_id)
+            const id = `${v.tripId}:${await lastEventId(s.sql, d.network.id, v.tripId)}`
+            const rows = await openOnTrip(s.sql, d.network.id, v.tripId)
             return { events: rows.map((r) => ({ id, event: 'dropoff', data: feedItem(r, d.network, along) })), cursor: id }
           }
-          const rows = await changesAfter(s.sql, d.network.id, v.trip_id, cursorId)
-          return rows.map((r) => ({ id: `${v.trip_id}:${r.event_id}`, event: 'dropoff', data: feedItem(r, d.network, along) }))
+          return v.changes.map((r) => ({ id: `${v.tripId}:${r.event_id}`, event: 'dropoff', data: feedItem(r, d.network, along) }))
         },
       }) as never
     },
