@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { atServicePriority } from './priority.ts'
 import postgres from 'postgres'
 
 // The night's faults, on a schedule scaled to the run's length: a 10-minute run has
@@ -58,7 +59,8 @@ export async function restartDatabase(
   const downFrom = performance.now()
   if ('command' in how) {
     await new Promise<void>((resolve, reject) => {
-      const p = spawn(how.command[0]!, how.command.slice(1), { stdio: 'ignore' })
+      // PostgreSQL restarted at its own priority, not the harness's (priority.ts).
+      const p = spawn(...atServicePriority(how.command[0]!, how.command.slice(1)), { stdio: 'ignore' })
       p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${how.command.join(' ')} exited ${code}`))))
       p.on('error', reject)
     })

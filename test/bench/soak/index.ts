@@ -24,6 +24,7 @@ import { Sampler } from './sample.ts'
 import { Traffic } from './traffic.ts'
 import { startTwilioPeer, type TwilioPeer } from './twilio-peer.ts'
 import { buildWorld, type WorldSize } from './world.ts'
+import { raiseHarness } from './priority.ts'
 
 export interface SoakOptions {
   seconds: number
@@ -101,6 +102,7 @@ export async function soak(o: SoakOptions) {
     console.log(
       `setup in ${Math.round((performance.now() - tSetup) / 1000)} s: ${o.size.places} refuges, ${world.partners.length} partners and ${world.operatorSubscriptions} operators with push subscriptions, ${world.drivers.length} cabs${world.noDrivers ? ` (${world.noDrivers})` : ''}`,
     )
+    console.log(raiseHarness())
     const instances: Instance[] = []
     for (let i = 0; i < o.instances; i++) instances.push(new Instance(String.fromCharCode(65 + i), await freePort(), env, o.nodeArgs ?? []))
     cleanups.push(() => Promise.all(instances.map((i) => i.stop('SIGTERM'))))

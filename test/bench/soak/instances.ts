@@ -1,4 +1,5 @@
 import { CLI, type Child, runCommand } from '../../helpers/process.ts'
+import { atServicePriority } from './priority.ts'
 
 // halte instances as a city runs them: `halte serve` processes on one database, each
 // with its own outbox dispatcher, behind a load balancer (see load.ts) that sends
@@ -27,7 +28,8 @@ export class Instance {
   }
 
   async start() {
-    this.child = runCommand(process.execPath, [...this.nodeArgs, CLI, 'serve'], { ...this.env, PORT: String(this.port), HOST: '127.0.0.1' })
+    const [command, args] = atServicePriority(process.execPath, [...this.nodeArgs, CLI, 'serve'])
+    this.child = runCommand(command, args, { ...this.env, PORT: String(this.port), HOST: '127.0.0.1' })
     // Logs are kept at warn (an access line per request would fill memory over a night):
     // the instance is up when it answers.
     const child = this.child
