@@ -109,7 +109,8 @@ export interface EventRow {
 export async function alertEvents(sql: Db, alertId: string) {
   return sql<EventRow[]>`
     select id::text, alert_id, kind, from_status, to_status, actor_role, actor_place_id, note, at
-    from alert_events where alert_id = ${alertId} order by id`
+    -- Qualified: a bare "id" is the text column above, and "10" sorts before "9".
+    from alert_events where alert_id = ${alertId} order by alert_events.id`
 }
 
 // Events after a cursor, or with no cursor those since a date (null: all).

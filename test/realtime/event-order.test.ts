@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertEvent } from '../../src/alerts/queries.ts'
+import { alertEvents, insertEvent } from '../../src/alerts/queries.ts'
 import { insertDropoff, type NewDropoff } from '../../src/transit/dropoff-queries.ts'
 import { createNetwork, type TestApp, testApp } from '../helpers/app.ts'
 
@@ -50,6 +50,15 @@ describe('event ids of a network', () => {
     // A stream whose cursor is the second's id still reads the first, committed later.
     const after = (await seen()).filter((r) => BigInt(r.id) > BigInt(cursor))
     expect(after.map((r) => r.alert_id)).toEqual([first.alertId])
+  })
+
+  it('an alert’s history is in event order across a power of ten', async () => {
+    const a = await alertIn('mulhouse')
+    await t.db.sql`alter table alert_events alter column id restart with 95`
+    const kinds = Array.from({ length: 8 }, (_, i) => `step-${i}`)
+    for (const kind of kinds) await insertEvent(t.db.sql, { ...ev(a), kind }, new Date())
+    const history = (await alertEvents(t.db.sql, a.alertId)).map((e) => e.kind).filter((k) => k.startsWith('step-'))
+    expect(history).toEqual(kinds)
   })
 
   it('writers of different networks do not wait for each other', async () => {
