@@ -55,14 +55,8 @@ export async function insertDropoff(sql: Db, d: NewDropoff): Promise<DropoffRow>
     values (${d.networkId}, ${d.tripId}, ${d.routeId}, ${d.tokenHash}, ${at(sql, d.snapped)}, ${d.offsetM}, ${d.alongM},
       ${d.after.id}, ${d.after.name}, ${d.alongM - d.after.alongM}, ${d.before.id}, ${d.before.name}, ${d.at}, ${d.tripEndsAt})
     returning ${columns(sql)}`
-  await insertEvent(sql, row!, d.at)
+  await insertEvents(sql, [row!], d.at)
   return row!
-}
-
-// The cabs' feeds read events by id, so ids must become visible in order within a trip:
-// the id is drawn again at the commit, under the trip's lock (sql/0023_event_ids_at_commit.sql).
-export async function insertEvent(sql: Db, d: Pick<DropoffRow, 'id' | 'network_id' | 'trip_id'>, at: Date) {
-  await sql`insert into dropoff_events (dropoff_id, network_id, trip_id, at) values (${d.id}, ${d.network_id}, ${d.trip_id}, ${at})`
 }
 
 export async function findDropoff(sql: Db, id: string): Promise<DropoffRow | null> {
@@ -174,7 +168,9 @@ export async function expireEnded(sql: Db, now: Date, slackS: number, limit: num
   return rows
 }
 
-// One statement for a batch: each round trip is time its rows stay locked.
+// The cabs' feeds read events by id, so ids must become visible in order within a trip:
+// the id is drawn again at the commit, under the trip's lock (sql/0023_event_ids_at_commit.sql).
+// One statement for a batch (an expiry): each round trip is time its rows stay locked.
 async function insertEvents(sql: Db, rows: Pick<DropoffRow, 'id' | 'network_id' | 'trip_id'>[], at: Date) {
   if (rows.length === 0) return
   await sql`
@@ -242,7 +238,7 @@ export async function decide(
   const [row] = await sql<DropoffRow[]>`
     update dropoffs set ${set} where id = ${id} and status in ${sql(FROM[d.decision])}
     returning ${columns(sql)}`
-  if (row) await insertEvent(sql, row, d.at)
+  if (row) await insertEvents(sql, [row], d.at)
   return row ?? null
 }
 
