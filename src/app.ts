@@ -84,7 +84,7 @@ export function createApp(
   // which is no reason to take the instance out of a load balancer (refuges are still served).
   app.get('/readyz', async (c) => {
     await databaseAnswers(s)
-    return c.json({ status: 'ready', delivery: await within(2000, deliveryStatus(s.sql, channelsOf(s.config), opts.dispatcher, s.clock.now())) })
+    return c.json({ status: 'ready', delivery: await within(2000, deliveryStatus(s.probeSql ?? s.sql, channelsOf(s.config), opts.dispatcher, s.clock.now())) })
   })
   // Route names, volumes and latencies map the service for whoever reads them: the
   // scraper holds HALTE_METRICS_TOKEN, or an admin looks.
@@ -188,7 +188,7 @@ export function createApp(
 export type App = ReturnType<typeof createApp>
 
 async function databaseAnswers(s: Services) {
-  await within(2000, s.sql`select 1`)
+  await within(2000, (s.probeSql ?? s.sql)`select 1`)
 }
 
 // A probe or a scrape answers within its own timeout, whatever the database does.

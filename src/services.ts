@@ -16,6 +16,8 @@ export interface Services {
   sql: Sql
   // Sessions for the public nearest search, which plan its statement once (absent: sql).
   searchSql?: Sql
+  // A session of its own for /readyz (absent: sql).
+  probeSql?: Sql
   clock: Clock
   logger: Logger
   config: Config

@@ -144,7 +144,7 @@ export async function startNode(
   const metrics = new Metrics()
   const loopDelay = eventLoopDelayGauges(metrics)
   const app = createApp(
-    { sql: db.sql, searchSql: db.search, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress },
+    { sql: db.sql, searchSql: db.search, probeSql: db.probe, clock: systemClock, logger: log, config, signal, ...senders, wakeOutbox: outbox.wake, peerAddress: nodePeerAddress },
     {
       metrics,
       dispatcher: outbox,
