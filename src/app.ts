@@ -50,6 +50,7 @@ import { open311Errors } from './reports/open311.ts'
 import { reportsApp } from './reports/routes.ts'
 import { statsApp } from './stats/routes.ts'
 import { openStreams } from './realtime/sse.ts'
+import { admitStreams, Openings, streamOpenings } from './realtime/openings.ts'
 import { feedMetrics } from './transit/feed-age.ts'
 
 export const VERSION = '0.1.0'
@@ -76,6 +77,10 @@ export function createApp(
   app.use('/open311/*', open311Errors)
   // Every route's body is bounded and clean before a handler (or a signature check) reads it.
   app.use(checkInput)
+  // Before authentication: turning a stream away must cost no query.
+  const openings = new Openings(streamOpenings(s.config))
+  metrics.gauge('halte_sse_streams_opening', 'Streams being opened in this process (past the limit, new ones get 503 streams_busy).', () => openings.count)
+  app.use('/v1/*', admitStreams(openings))
   app.use('/v1/*', authenticate(s))
 
   // Probed every few seconds by every load balancer: its answer is built whole at once.

@@ -9,5 +9,7 @@ export interface AppEnv {
     lang: Lang
     log: Logger
     principal?: Principal
+    // A stream being opened: called once it is open (see realtime/openings.ts).
+    opened?: () => void
   }
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { HalteError } from '../errors.ts'
+import type { AppEnv } from '../http/env.ts'
 import type { Signal } from './signal.ts'
 
 // A Server-Sent Events stream that resumes from a cursor. Events come from the
@@ -126,6 +127,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
   c.header('Content-Encoding', 'Identity')
   c.header('Cache-Control', 'no-store')
   c.header('X-Accel-Buffering', 'no')
+  const opened = (c as Context<AppEnv>).get('opened')
   return streamSSE(c, async (stream) => {
     let wake: (() => void) | undefined
     let dirty = true
@@ -160,6 +162,9 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
           dirty = false
           pollAt = Date.now() + spread(pollMs)
           const page = await sharedRead(o, cursor, wokeAt)
+          // Open: its queries are done, and its opening's place goes to the next one
+          // (before writing: a client that does not read must not keep the place).
+          opened?.()
           const events = Array.isArray(page) ? page : page.events
           for (const e of events) {
             // Awaited: a client that stops reading holds this loop, not our memory.
@@ -198,6 +203,7 @@ export function cursorStream(c: Context, o: CursorStreamOptions): Response {
       }
       if (ending !== undefined && !closed) await stream.write(`retry: ${ending}\n\n`)
     } finally {
+      opened?.()
       enders.delete(end)
       open--
       if (slot) slot.slots.release(slot.key)

@@ -30,6 +30,7 @@ export function openStream(o: StreamOptions): { close(): void; lastEventId(): st
   let closed = false
   let controller: AbortController | null = null
   let delay = 1000
+  let wait: number | undefined
   const state = (s: StreamState, status?: number) => o.onState?.(s, status)
 
   const run = async () => {
@@ -46,6 +47,9 @@ export function openStream(o: StreamOptions): { close(): void; lastEventId(): st
           closed = true
           return
         }
+        // A busy service says when to come back (Retry-After): that, not our own guess.
+        const after = Number(res.headers.get('retry-after'))
+        if (!res.ok && after > 0) wait = Math.min(after * 1000, 60_000)
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`)
         state('open')
         delay = 1000
@@ -58,8 +62,11 @@ export function openStream(o: StreamOptions): { close(): void; lastEventId(): st
       }
       if (closed) break
       state('retrying')
-      await new Promise((r) => setTimeout(r, delay))
-      delay = Math.min(delay * 2, 15_000)
+      // Spread: the screens of a whole city lose their connection together when a
+      // server restarts, and should not all come back in the same second.
+      await new Promise((r) => setTimeout(r, (wait ?? delay) * (0.75 + Math.random() / 2)))
+      if (wait === undefined) delay = Math.min(delay * 2, 15_000)
+      wait = undefined
     }
     state('closed')
   }

@@ -63,7 +63,9 @@ export class ResumingStream {
         entry.status = res.statusCode ?? 0
         if (res.statusCode !== 200) {
           res.resume()
-          this.retry()
+          // As halte's screens do (widgets/lib/stream.ts): a busy instance's Retry-After.
+          const after = Number(res.headers['retry-after'])
+          this.retry(after > 0 ? after * 1000 * (0.75 + Math.random() / 2) : undefined)
           return resolve()
         }
         this.res = res
@@ -92,10 +94,10 @@ export class ResumingStream {
     })
   }
 
-  private retry() {
+  private retry(ms = 500 + Math.random() * 1000) {
     if (this.stopped) return
     this.counters.reconnects++
-    setTimeout(() => void this.connect(), 500 + Math.random() * 1000)
+    setTimeout(() => void this.connect(), ms)
   }
 
   // A screen that stops reading (a frozen tab): its socket is no longer drained.
