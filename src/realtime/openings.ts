@@ -36,14 +36,17 @@ export class Openings {
 // together do not all come back together.
 export const retryAfterS = (random = Math.random()) => 1 + Math.floor(random * 5)
 
-const wantsStream = (accept: string | undefined) => /text\/event-stream/i.test(accept ?? '')
+// Every stream route ends in /stream, but the driver feed (whose JSON list, asked with
+// Accept: application/json, waits its turn too: it is the same few queries). By path,
+// not by Accept: a client that asks for no type gets a stream all the same.
+const STREAM_PATH = /\/stream$|^\/v1\/driver\/feed$/
 
 // Before authentication (itself a query): a refusal here costs no database work.
 // A stream that opens hands its release to cursorStream (c.var.opened), which calls it
 // after its first page; anything else (a refusal, a JSON answer) releases here.
 export function admitStreams(openings: Openings): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.method !== 'GET' || !wantsStream(c.req.header('accept'))) return next()
+    if (c.req.method !== 'GET' || !STREAM_PATH.test(c.req.path)) return next()
     const release = openings.take()
     if (!release) throw busy()
     c.set('opened', release)

@@ -87,11 +87,19 @@ async function feed(sql: ReturnType<typeof connect>, schema: string, children: R
   let wrong = 0
   let connected = 0
   const byId = new Map<string, string>() // dropoff id -> expected vehicle
-  const open = (t: Target) =>
+  const open = (t: Target): Promise<void> =>
     new Promise<void>((resolveOpen, reject) => {
       const req = http.get(
         { host: url.hostname, port: url.port, path: '/v1/driver/feed', agent, headers: { authorization: `Bearer ${t.token}` } },
         (res) => {
+          // A busy server sends some of 5,000 openings away for a few seconds, as it
+          // would a city's cabs: they come back when told (Retry-After).
+          const after = Number(res.headers['retry-after'])
+          if (res.statusCode === 503 && after > 0) {
+            res.resume()
+            setTimeout(() => open(t).then(resolveOpen, reject), after * 1000 * (0.75 + Math.random() / 2))
+            return
+          }
           if (res.statusCode !== 200) return reject(new Error(`feed ${res.statusCode}`))
           connected++
           resolveOpen()

@@ -66,6 +66,8 @@ describe('stream openings past the limit', () => {
     const en = (await (await open(LIMIT, 'en')).json()) as { detail: string }
     expect(en.detail).toMatch(/with nothing lost/)
 
+    // Asking for no type, or for the JSON list, is still an opening of a stream route.
+    expect((await t.request(`/v1/networks/${slug}/alerts/stream`, { token: tokens[0] })).status).toBe(503)
     // Not a stream: served as usual.
     expect((await t.request(`/v1/networks/${slug}`)).status).toBe(200)
     expect((await t.request(`/v1/networks/${slug}/alerts`, { token: tokens[0] })).status).toBe(200)

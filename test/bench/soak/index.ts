@@ -61,6 +61,20 @@ export const FULL: SoakOptions = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+// Until no instance is opening a stream (halte_sse_streams_opening), at most a minute.
+async function streamsSettled(instances: Instance[], token: string) {
+  const opening = async (i: Instance) => {
+    const text = await fetch(`${i.origin}/metrics`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text(), () => '')
+    return Number(/^halte_sse_streams_opening (\d+)$/m.exec(text)?.[1] ?? Number.NaN)
+  }
+  const until = performance.now() + 60_000
+  while (performance.now() < until) {
+    const n = await Promise.all(instances.map(opening))
+    if (n.every((x) => x === 0)) return
+    await sleep(200)
+  }
+}
+
 export async function soak(o: SoakOptions) {
   const schema = `soak_${Date.now()}`
   const dir = mkdtempSync(join(tmpdir(), 'halte-soak-'))
@@ -115,6 +129,9 @@ export async function soak(o: SoakOptions) {
     cleanups.push(() => consoles.close())
     const tStreams = performance.now()
     await Promise.all([cabs.connectAll(), consoles.connectAll()])
+    // A stream answers its headers at once and reads its backlog after: the night starts
+    // once every screen's first read is done, not in the middle of 5,000 of them.
+    await streamsSettled(instances, METRICS_TOKEN)
     console.log(`${cabs.counters.open} driver and ${consoles.counters.open} operator streams open in ${Math.round(performance.now() - tStreams) / 1000} s`)
 
     const p = plan(o.seconds)

@@ -24,7 +24,8 @@ export class Consoles {
       const s = new ResumingStream(this.lb, `/v1/networks/${this.slug}/alerts/stream`, { authorization: `Bearer ${token}` }, (e) => this.onEvent(i, e.data!), this.counters)
       this.streams.push(s)
     })
-    await Promise.all(this.streams.map((s) => s.connect()))
+    // Open, not just tried: a busy instance sends some away for a few seconds.
+    await Promise.all(this.streams.map((s) => s.connect().then(() => s.opened)))
   }
 
   private onEvent(i: number, data: string) {

@@ -88,14 +88,17 @@ export function probeFindings(probes: Probe[], dbDown: { from: number; to: numbe
   const health = probes.filter((p) => p.path === '/healthz')
   const ready = probes.filter((p) => p.path === '/readyz')
   const downish = (t: number) => dbDown !== undefined && t >= dbDown.from && t <= dbDown.to + graceS
-  const lastNotReady = ready.filter((p) => p.status !== 200).reduce((m, p) => Math.max(m, p.t), Number.NEGATIVE_INFINITY)
+  // Ready again: when every instance first answered ready after the database was back
+  // (a probe unanswered later, behind an instance's own load, is counted outside).
+  const back = dbDown === undefined ? [] : [...new Set(ready.map((p) => p.instance))].map((i) => ready.find((p) => p.instance === i && p.t > dbDown.to && p.status === 200)?.t ?? Number.POSITIVE_INFINITY)
+  const readyAgain = back.length ? Math.max(...back) : Number.NEGATIVE_INFINITY
   return {
     healthProbes: health.length,
     healthFailed: health.filter((p) => p.status !== 200).length,
     readyProbes: ready.length,
     ready503Outside: ready.filter((p) => p.status !== 200 && !downish(p.t)).length,
     ready503During: ready.filter((p) => p.status === 503 && downish(p.t)).length,
-    readyAgainAfterS: dbDown && Number.isFinite(lastNotReady) ? r1(lastNotReady - dbDown.to) : 0,
+    readyAgainAfterS: dbDown && readyAgain > dbDown.to ? r1(readyAgain - dbDown.to) : 0,
   }
 }
 

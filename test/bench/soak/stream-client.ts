@@ -40,13 +40,21 @@ export class ResumingStream {
   // Each (re)connection: when, to which instance, from which cursor, and its answer.
   readonly history: { at: number; instance: string; cursor?: string; status: number }[] = []
 
+  // Settles when the stream first opens (200), or is closed before it could.
+  readonly opened: Promise<void>
+  private markOpened!: () => void
+
   constructor(
     private readonly lb: Balancer,
     private readonly path: string,
     private readonly headers: Record<string, string>,
     private readonly onEvent: (e: SseEvent) => void,
     private readonly counters: StreamCounters,
-  ) {}
+  ) {
+    this.opened = new Promise((r) => {
+      this.markOpened = r
+    })
+  }
 
   connect(): Promise<void> {
     const instance = this.lb.pick()
@@ -69,6 +77,7 @@ export class ResumingStream {
           return resolve()
         }
         this.res = res
+        this.markOpened()
         if (this.paused) res.pause()
         this.counters.open++
         resolve()
@@ -109,6 +118,7 @@ export class ResumingStream {
 
   close() {
     this.stopped = true
+    this.markOpened()
     this.res?.destroy()
   }
 }
