@@ -62,7 +62,7 @@ export function partnerAlertsApp(s: Services) {
       summary: 'Live events of the alerts my place is told of (partner, SSE events `alert`, resumes from Last-Event-ID)',
       description: 'A new stream starts with the last 7 days’ events. Each event: `{ event, to, at, alert }`, the alert in the partner view.',
       security: bearer,
-      responses: { 200: { description: 'text/event-stream' }, ...pick(400, 401, 403, 429) },
+      responses: { 200: { description: 'text/event-stream' }, ...pick(400, 401, 403, 429, 503) },
     }),
     async (c) => {
       const { placeId, network, actor } = await partnerOf(c.get('principal'))

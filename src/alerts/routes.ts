@@ -219,7 +219,7 @@ export function alertsApp(s: Services) {
       summary: 'Live alert events (operator, SSE events `alert`, resumes from Last-Event-ID)',
       security: bearer,
       request: { params: slugParams },
-      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 404) },
+      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 404, 503) },
     }),
     async (c) => {
       const { network, actor } = await operatorOf(s, c.get('principal'), c.req.valid('param').slug)
@@ -259,7 +259,7 @@ export function alertsApp(s: Services) {
         'Read it with fetch() and a stream reader (headers allowed cross-origin: X-Access-Token, Last-Event-ID). ' +
         'Each event carries the alert as GET /v1/alerts/{id} shows it to its requester.',
       request: { params: idParams, headers: accessHeaders, query: accessQuery },
-      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 404) },
+      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 404, 503) },
     }),
     async (c) => {
       const id = c.req.valid('param').id

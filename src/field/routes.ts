@@ -108,7 +108,7 @@ export function fieldApp(s: Services) {
       tags: ['field'],
       summary: 'Live events of the alerts in my sectors (mediator, police; SSE events `alert`, resumes from Last-Event-ID)',
       security: bearer,
-      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403) },
+      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 503) },
     }),
     async (c) => {
       const { who, network, actor } = await fieldOf(s, c.get('principal'), null)

@@ -30,7 +30,7 @@ export const problems = {
   415: problem('Wrong content type'),
   422: problem('Refused by a rule'),
   429: problem('Too many requests (Retry-After says when to retry)'),
-  503: problem('Database unavailable'),
+  503: problem('Database unavailable; on a stream, too many being opened at once (streams_busy): Retry-After says when to retry'),
 } as const
 
 export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({

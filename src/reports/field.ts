@@ -53,7 +53,7 @@ export function registerFieldReportStream(app: ReturnType<typeof createRouter>, 
       summary: 'Live events of the reports in my sectors (mediator, police; SSE events `report`, resumes from Last-Event-ID)',
       description: 'Each event says which report changed and how; the report itself is read from /v1/reports/{id}.',
       security: bearer,
-      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403) },
+      responses: { 200: { description: 'text/event-stream' }, ...pick(401, 403, 503) },
     }),
     async (c) => {
       const { who, network } = await fieldOf(s, c.get('principal'), null)

@@ -87,7 +87,7 @@ export function driverApp(s: Services) {
           description: 'SSE stream (text/event-stream) or the list, nearest ahead first',
           content: { 'application/json': { schema: z.array(feedItemSchema) }, 'text/event-stream': { schema: z.string() } },
         },
-        ...pick(401, 403),
+        ...pick(401, 403, 503),
       },
     }),
     async (c) => {
