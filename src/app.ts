@@ -80,8 +80,14 @@ export function createApp(
   // Before authentication: turning a stream away must cost no query.
   const openings = new Openings(streamOpenings(s.config))
   metrics.gauge('halte_sse_streams_opening', 'Streams being opened in this process (past the limit, new ones get 503 streams_busy).', () => openings.count)
-  app.use('/v1/*', admitStreams(openings))
-  app.use('/v1/*', authenticate(s))
+  // One layer for both (each layer Hono runs costs every request: see checkInput).
+  const admit = admitStreams(openings)
+  const auth = authenticate(s)
+  app.use('/v1/*', (c, next) =>
+    admit(c, async () => {
+      await auth(c, next)
+    }),
+  )
 
   // Probed every few seconds by every load balancer: its answer is built whole at once.
   app.get('/healthz', (c) => jsonAnswer(c, { status: 'ok' }))
