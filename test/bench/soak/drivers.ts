@@ -33,8 +33,9 @@ export class Cabs {
       this.streams.set(t.vehicle, new ResumingStream(this.lb, '/v1/driver/feed', headers, (e) => this.onEvent(t, e.data!), this.counters))
     }
     const all = [...this.streams.values()]
+    for (let i = 0; i < all.length; i += batch) await Promise.all(all.slice(i, i + batch).map((s) => s.connect()))
     // Open, not just tried: a busy instance sends some away for a few seconds.
-    for (let i = 0; i < all.length; i += batch) await Promise.all(all.slice(i, i + batch).map((s) => s.connect().then(() => s.opened)))
+    await Promise.all(all.map((s) => s.opened))
   }
 
   private onEvent(t: Target, data: string) {
