@@ -14,7 +14,7 @@ import { migrateFromDisk } from '../../src/runtime/migrations.ts'
 import { listeningUrl, runCli } from '../helpers/process.ts'
 import { driverTargets, type Target } from './driver-targets.ts'
 import { percentile, printTable, rssMiB } from './lib.ts'
-import { onSseEvents } from './soak/stream-client.ts'
+import { onSseEvents, retryAfterMs } from './soak/stream-client.ts'
 
 const REAL_PG = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const SOLEA = resolve('../shared/data/gtfs/solea-mulhouse.zip')
@@ -94,10 +94,10 @@ async function feed(sql: ReturnType<typeof connect>, schema: string, children: R
         (res) => {
           // A busy server sends some of 5,000 openings away for a few seconds, as it
           // would a city's cabs: they come back when told (Retry-After).
-          const after = Number(res.headers['retry-after'])
-          if (res.statusCode === 503 && after > 0) {
+          const wait = retryAfterMs(res.headers['retry-after'])
+          if (res.statusCode === 503 && wait !== undefined) {
             res.resume()
-            setTimeout(() => open(t).then(resolveOpen, reject), after * 1000 * (0.75 + Math.random() / 2))
+            setTimeout(() => open(t).then(resolveOpen, reject), wait)
             return
           }
           if (res.statusCode !== 200) return reject(new Error(`feed ${res.statusCode}`))

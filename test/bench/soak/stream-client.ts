@@ -32,6 +32,13 @@ export function onSseEvents(res: IncomingMessage, each: (e: SseEvent) => void) {
   })
 }
 
+// How long a screen waits when sent away with Retry-After (seconds), spread ±25 % as
+// halte's screens do (widgets/lib/stream.ts); undefined without one.
+export function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const after = Number(header)
+  return after > 0 ? after * 1000 * (0.75 + Math.random() / 2) : undefined
+}
+
 export class ResumingStream {
   private res?: IncomingMessage
   private paused = false
@@ -71,9 +78,7 @@ export class ResumingStream {
         entry.status = res.statusCode ?? 0
         if (res.statusCode !== 200) {
           res.resume()
-          // As halte's screens do (widgets/lib/stream.ts): a busy instance's Retry-After.
-          const after = Number(res.headers['retry-after'])
-          this.retry(after > 0 ? after * 1000 * (0.75 + Math.random() / 2) : undefined)
+          this.retry(retryAfterMs(res.headers['retry-after']))
           return resolve()
         }
         this.res = res
