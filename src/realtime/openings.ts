@@ -40,13 +40,14 @@ export const retryAfterS = (random = Math.random()) => 1 + Math.floor(random * 5
 // Accept: application/json, waits its turn too: it is the same few queries). By path,
 // not by Accept: a client that asks for no type gets a stream all the same.
 const STREAM_PATH = /\/stream$|^\/v1\/driver\/feed$/
+export const isStreamPath = (path: string) => STREAM_PATH.test(path)
 
 // Before authentication (itself a query): a refusal here costs no database work.
 // A stream that opens hands its release to cursorStream (c.var.opened), which calls it
 // after its first page; anything else (a refusal, a JSON answer) releases here.
 export function admitStreams(openings: Openings): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.method !== 'GET' || !STREAM_PATH.test(c.req.path)) return next()
+    if (c.req.method !== 'GET' || !isStreamPath(c.req.path)) return next()
     const release = openings.take()
     if (!release) throw busy()
     c.set('opened', release)

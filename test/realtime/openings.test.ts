@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Openings, retryAfterS, streamOpenings } from '../../src/realtime/openings.ts'
+import { isStreamPath, Openings, retryAfterS, streamOpenings } from '../../src/realtime/openings.ts'
 import { localSignal, type Signal } from '../../src/realtime/signal.ts'
 import { ADMIN_TOKEN, createNetwork, createToken, type TestApp, testApp } from '../helpers/app.ts'
 import { readSse } from '../helpers/sse.ts'
@@ -92,6 +92,32 @@ describe('stream openings past the limit', () => {
     expect(stream.status).toBe(200)
     await readSse(stream, 1, 300).catch(() => [])
     expect(await opening()).toBe(0)
+  })
+})
+
+describe('which requests are stream openings', () => {
+  it('every route documented as an event stream, and nothing else', async () => {
+    const t = await testApp()
+    try {
+      const doc = (await (await t.request('/openapi.json')).json()) as {
+        paths: Record<string, Record<string, { responses: Record<string, { description?: string; content?: Record<string, unknown> }> }>>
+      }
+      const streams: string[] = []
+      const others: string[] = []
+      for (const [path, ops] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(ops)) {
+          const ok = op.responses['200']
+          const stream = method === 'get' && (ok?.description === 'text/event-stream' || ok?.content?.['text/event-stream'] !== undefined)
+          ;(stream ? streams : others).push(`${method} ${path}`)
+        }
+      }
+      // A new stream route the gate does not know would open unbounded.
+      expect(streams.length).toBeGreaterThanOrEqual(6)
+      expect(streams.filter((r) => !isStreamPath(r.split(' ')[1]!))).toEqual([])
+      expect(others.filter((r) => r.startsWith('get ') && isStreamPath(r.split(' ')[1]!))).toEqual([])
+    } finally {
+      await t.close()
+    }
   })
 })
 
